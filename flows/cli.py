@@ -1,0 +1,176 @@
+"""The `newsflow` command line: run the ingest flow, query the warehouse, see its status."""
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tasks.errors import NewsflowError
+from tasks.settings import DEFAULT_WAREHOUSE, resolve_settings
+
+app = typer.Typer(
+    help="newsflow: news pages and their reader comments -> Parquet lake -> validated DuckDB warehouse.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+WarehouseOpt = typer.Option(None, "--warehouse", "-w", envvar="NEWSFLOW_WAREHOUSE",
+                            help=f"DuckDB warehouse file; the Parquet lake, quality reports, quarantine and "
+                                 f"Prefect state live beside it. [default: {DEFAULT_WAREHOUSE}]")
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    seeds: List[str] = typer.Argument(None, help="Seed folders or files [default: seeds/]"),
+    warehouse: Optional[Path] = WarehouseOpt,
+    model: Optional[str] = typer.Option(None, envvar="NEWSFLOW_MODEL", help="spaCy model package or path [default: en_core_web_sm]"),
+    batch_size: int = typer.Option(250, min=1, help="Seed files per batch (one Prefect task run per stage per batch)."),
+    n_process: int = typer.Option(1, min=1, help="spaCy worker processes."),
+    settle_seconds: float = typer.Option(2.0, min=0, help="Files modified more recently than this wait for the next run."),
+    max_file_mb: float = typer.Option(20.0, min=0.001, help="Larger seed files are quarantined."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
+) -> None:
+    """Ingest new and changed seed files into the warehouse (the Prefect flow `ingest`).
+
+    Files already loaded with the same content are skipped, so running again is cheap and adds
+    nothing. A file that cannot be read is reported with the reason and quarantined; the others
+    still load.
+    """
+    seeds = seeds or ["seeds/"]
+    settings = resolve_settings(warehouse, model=model)
+    for s in seeds:
+        if not Path(s).exists():
+            _fail(f"{s}: no such file or folder")
+    from flows import prefect_env
+
+    prefect_env.configure(settings.prefect_home, verbose)
+    from flows.progress import set_listener
+
+    set_listener(lambda msg: console.print(f"[dim]·[/] {msg}"))
+    console.print(f"newsflow: ingesting {', '.join(seeds)} into {settings.warehouse}")
+    try:
+        with console.status("starting Prefect and loading the spaCy model…"):
+            from flows.ingest import ingest
+
+        summary = ingest(seeds=list(seeds), warehouse=str(settings.warehouse), model=settings.model,
+                         batch_size=batch_size, n_process=n_process, settle_seconds=settle_seconds,
+                         max_file_mb=max_file_mb)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    _print_summary(summary)
+
+
+def _print_summary(s: dict) -> None:
+    loaded = sum(s[t] for t in ("articles", "comments", "entities", "events"))
+    t = Table(title="newsflow run", show_header=True, header_style="bold")
+    t.add_column("what")
+    t.add_column("count", justify="right")
+    for label, key in [("seed files seen", "files_seen"), ("new or changed", "files_new"),
+                       ("unchanged (skipped)", "files_unchanged"), ("still being written", "files_waiting"),
+                       ("duplicates", "files_duplicate"), ("quarantined", "files_quarantined"),
+                       ("articles loaded", "articles"), ("comments loaded", "comments"),
+                       ("entity mentions loaded", "entities"), ("events loaded", "events"),
+                       ("blocking checks failed", "checks_failed"), ("warnings", "warnings")]:
+        t.add_row(label, str(s[key]))
+    out.print(t)
+    verdict = "all blocking checks passed" if not s["checks_failed"] else f"{s['checks_failed']} blocking checks failed"
+    if loaded == 0:
+        out.print(f"nothing new to load ({verdict}); run {s['run_id']} took {s['seconds']:.1f}s")
+    else:
+        out.print(f"loaded in {s['seconds']:.1f}s ({verdict}, {s['warnings']} warnings); run {s['run_id']}")
+    for q in s.get("quarantine", []):
+        out.print(f"[yellow]quarantined[/] {q['source_path']}: {q['reason']}")
+    for d in s.get("duplicates", []):
+        out.print(f"[yellow]duplicate[/] {d['source_path']}: same content as {d['duplicate_of']}")
+
+
+@app.command()
+def query(
+    sql: Optional[str] = typer.Argument(None, help="SQL to run (read-only)."),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="Read the SQL from this file."),
+    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+    warehouse: Optional[Path] = WarehouseOpt,
+) -> None:
+    """Run SQL against the warehouse, read-only, and print the result."""
+    from warehouse.query import run_query
+
+    if (sql is None) == (file is None):
+        _fail("give either SQL or --file FILE")
+    text = sql if sql is not None else _read_sql(file)
+    settings = resolve_settings(warehouse)
+    try:
+        columns, rows = run_query(settings.warehouse, text)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    _print_rows(columns, rows, fmt)
+
+
+def _read_sql(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{file}: cannot read ({exc.strerror})")
+
+
+def _print_rows(columns: list[str], rows: list[tuple], fmt: Format) -> None:
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps([dict(zip(columns, r)) for r in rows], default=str, ensure_ascii=False) + "\n")
+    elif fmt is Format.csv:
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(columns)
+        w.writerows(rows)
+    else:
+        t = Table(show_header=True, header_style="bold")
+        for c in columns:
+            t.add_column(c)
+        for r in rows:
+            t.add_row(*["" if v is None else str(v) for v in r])
+        out.print(t)
+        out.print(f"{len(rows)} rows")
+
+
+@app.command()
+def status(warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """Last runs, rows per table, last validation verdicts and quarantined files."""
+    from warehouse.query import status_report
+
+    settings = resolve_settings(warehouse)
+    try:
+        report = status_report(settings.warehouse)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    for title, (columns, rows) in report.items():
+        out.print(f"[bold]{title}[/]")
+        _print_rows(columns, rows, Format.table)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

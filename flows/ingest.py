@@ -1,0 +1,97 @@
+"""The `ingest` flow: seeds -> parse -> spaCy -> entities and events -> Parquet -> checks -> DuckDB.
+
+One task run per stage per batch of documents; each batch loads in one transaction, so a failure
+in a later batch never undoes an earlier one and a rerun starts where the manifest says.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timezone
+
+from prefect import flow
+from prefect.runtime import flow_run
+
+from flows.progress import say
+from tasks.analyse import analyse_task, batch_tables, parse_task, quarantine_copy
+from tasks.discover import discover_task
+from tasks.lake import write_lake_task
+from tasks.settings import resolve_settings
+from tasks.validate import apply_verdict, result_rows, validate_task
+from warehouse import load
+from warehouse.db import writer
+
+
+def _chunks(items, size):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+@flow(name="ingest", persist_result=False, log_prints=False)
+def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = None, batch_size: int = 250,
+           n_process: int = 1, settle_seconds: float = 2.0, max_file_mb: float = 20.0) -> dict:
+    """Ingest new and changed seed files into the warehouse; returns the run's summary."""
+    settings = resolve_settings(warehouse, model=model, batch_size=batch_size, n_process=n_process,
+                                settle_seconds=settle_seconds, max_file_bytes=int(max_file_mb * 1024 * 1024))
+    run_id = str(flow_run.get_id() or uuid.uuid4())
+    started, t0 = datetime.now(timezone.utc), time.monotonic()
+    with writer(settings.warehouse) as con:
+        manifest, loaded, known_ids = load.manifest_state(con), load.loaded_hashes(con), load.known_entity_ids(con)
+    found = discover_task(seeds, manifest, loaded, settings.settle_seconds)
+    say(f"found {found.seen} seed files: {len(found.new)} new or changed, {len(found.unchanged)} unchanged, "
+        f"{len(found.waiting)} still being written, {len(found.duplicates)} duplicates")
+
+    totals = {t: 0 for t in ("articles", "comments", "entities", "events")}
+    quarantined, checks_failed, warnings = [], 0, 0
+    batches = list(_chunks(found.new, settings.batch_size))
+    for number, batch in enumerate(batches, start=1):
+        parsed = parse_task(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
+        mentions, events = analyse_task(parsed.docs, settings.model, settings.n_process)
+        tables = batch_tables(parsed, mentions, events)
+        paths = write_lake_task(tables, settings.lake_dir, run_id, number)
+        results = validate_task(tables, {d.doc_id: d.text for d in parsed.docs}, known_ids)
+        excluded, rejected, loading = apply_verdict(results, parsed.articles_by_source)
+        by_key = {s.source_key: s for s in parsed.loaded}
+        rejected_rows = [{"source_path": by_key[k].path, "source_key": k, "source_sha256": by_key[k].sha256,
+                          "size_bytes": by_key[k].size_bytes, "stage": "validate", "reason": reason,
+                          "quarantine_path": quarantine_copy(by_key[k], settings.quarantine_dir)}
+                         for k, reason in rejected.items()]
+        bad = parsed.quarantined + rejected_rows
+        manifest_rows = [{"source_key": k, "source_path": by_key[k].path, "source_sha256": by_key[k].sha256,
+                          "size_bytes": by_key[k].size_bytes, "status": "loaded",
+                          "n_articles": len(parsed.articles_by_source[k])} for k in loading]
+        manifest_rows += [{**q, "status": "quarantined", "n_articles": 0} for q in bad]
+        with writer(settings.warehouse) as con:
+            counts = load.load_batch(con, run_id=run_id, batch=number, lake_paths=paths, loaded_sources=loading,
+                                     excluded_articles=excluded, manifest_rows=manifest_rows,
+                                     quarantine_rows=bad, validation_rows=result_rows(results))
+            known_ids = load.known_entity_ids(con)
+        for t in totals:
+            totals[t] += counts.get(t, 0)
+        quarantined += bad
+        checks_failed += sum(1 for r in results if r.blocking and not r.success)
+        warnings += sum(1 for r in results if not r.blocking and not r.success)
+        for q in bad:
+            say(f"quarantined {q['source_path']}: {q['reason']}")
+        say(f"batch {number}/{len(batches)}: {len(batch)} files, {counts.get('articles', 0)} articles, "
+            f"{counts.get('comments', 0)} comments, {counts.get('entities', 0)} entities, {counts.get('events', 0)} events")
+
+    summary = {
+        "run_id": run_id, "flow_run_id": str(flow_run.get_id() or ""), "started_at": started,
+        "finished_at": datetime.now(timezone.utc), "status": "completed", "seeds": ", ".join(seeds),
+        "files_seen": found.seen, "files_new": len(found.new), "files_unchanged": len(found.unchanged),
+        "files_waiting": len(found.waiting), "files_duplicate": len(found.duplicates),
+        "files_quarantined": len(quarantined), **totals, "checks_failed": checks_failed, "warnings": warnings,
+        "seconds": round(time.monotonic() - t0, 3),
+    }
+    duplicate_rows = [{"source_key": s.source_key, "source_path": s.path, "source_sha256": s.sha256,
+                       "size_bytes": s.size_bytes, "status": "duplicate", "duplicate_of": owner, "n_articles": 0}
+                      for s, owner in found.duplicates]
+    with writer(settings.warehouse) as con:
+        if duplicate_rows:
+            load.load_batch(con, run_id=run_id, batch=0, lake_paths={}, loaded_sources=[], excluded_articles=[],
+                            manifest_rows=duplicate_rows, quarantine_rows=[], validation_rows=[])
+        load.record_run(con, summary)
+    summary["quarantine"] = [{"source_path": q["source_path"], "reason": q["reason"]} for q in quarantined]
+    summary["duplicates"] = [{"source_path": s.path, "duplicate_of": owner} for s, owner in found.duplicates]
+    return summary

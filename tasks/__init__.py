@@ -1,0 +1,1 @@
+"""Pipeline stages: pure functions first, a thin Prefect @task at the bottom of each module."""

@@ -1,0 +1,115 @@
+"""A batch of seed files to the four lake tables: read and parse, run spaCy once over every
+document (articles and comments alike), then entities and events per document."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from tasks.documents import Doc, SeedFile, build_rows
+from tasks.entities import extract_mentions, sentence_starts
+from tasks.errors import SeedError
+from tasks.events import extract_events, load_lexicon
+from tasks.gazetteer import load_gazetteer
+from tasks.nlp import build_pipeline
+from tasks.parse import parse_seed
+from tasks.schemas import to_table
+
+
+@dataclass
+class ParsedBatch:
+    articles: list[dict] = field(default_factory=list)
+    comments: list[dict] = field(default_factory=list)
+    docs: list[Doc] = field(default_factory=list)
+    loaded: list[SeedFile] = field(default_factory=list)
+    """Seed files that parsed; their articles by source_key are in `articles_by_source`."""
+    articles_by_source: dict[str, list[str]] = field(default_factory=dict)
+    quarantined: list[dict] = field(default_factory=list)
+
+
+def quarantine_copy(seed: SeedFile, quarantine_dir: Path) -> str | None:
+    """Keep a copy of a rejected seed beside the warehouse, so nothing is lost even if the
+    drop folder is cleaned."""
+    try:
+        quarantine_dir.mkdir(parents=True, exist_ok=True)
+        target = quarantine_dir / f"{(seed.sha256 or 'nohash')[:12]}-{Path(seed.path).name}"
+        shutil.copyfile(seed.path, target)
+        return str(target)
+    except OSError:
+        return None
+
+
+def quarantine_row(seed: SeedFile, error: SeedError, quarantine_dir: Path) -> dict:
+    return {
+        "source_path": seed.path, "source_key": seed.source_key, "source_sha256": seed.sha256,
+        "size_bytes": seed.size_bytes, "stage": error.stage, "reason": error.reason,
+        "quarantine_path": quarantine_copy(seed, quarantine_dir),
+    }
+
+
+def parse_batch(seeds: list[SeedFile], run_id: str, ingested_at: datetime, max_bytes: int,
+                quarantine_dir: Path) -> ParsedBatch:
+    """Read and parse every file; a bad file becomes a quarantine record, the others go on."""
+    out = ParsedBatch()
+    for seed in seeds:
+        try:
+            if seed.size_bytes > max_bytes:
+                raise SeedError(seed.path, f"file is {seed.size_bytes / 1e6:.1f} MB; the limit is "
+                                           f"{max_bytes / 1e6:.0f} MB (raise it with --max-file-mb)")
+            try:
+                data = Path(seed.path).read_bytes()
+            except OSError as exc:
+                raise SeedError(seed.path, f"cannot be read ({exc.strerror})") from exc
+            pages = parse_seed(seed.path, data)
+        except SeedError as exc:
+            out.quarantined.append(quarantine_row(seed, exc, quarantine_dir))
+            continue
+        articles, comments, docs = build_rows(seed, pages, run_id, ingested_at)
+        out.articles += articles
+        out.comments += comments
+        out.docs += docs
+        out.loaded.append(seed)
+        out.articles_by_source[seed.source_key] = [a["article_id"] for a in articles]
+    return out
+
+
+def analyse_docs(docs: list[Doc], model: str, n_process: int = 1, batch_size: int = 64) -> tuple[list[dict], list[dict]]:
+    """(entity mention rows, event rows) for the documents, spaCy run once over all of them."""
+    nlp = build_pipeline(model)
+    gaz = load_gazetteer()
+    lex = load_lexicon()
+    mentions_all, events_all = [], []
+    texts = (d.text for d in docs)
+    for doc, spacy_doc in zip(docs, nlp.pipe(texts, n_process=n_process, batch_size=batch_size)):
+        starts = sentence_starts(spacy_doc)
+        mentions = extract_mentions(spacy_doc, doc.doc_id, doc.doc_kind, doc.article_id, gaz, starts)
+        events = extract_events(spacy_doc, doc.doc_id, doc.doc_kind, doc.article_id, mentions,
+                                doc.published_at, starts, lex)
+        mentions_all += mentions
+        events_all += events
+    return mentions_all, events_all
+
+
+def batch_tables(parsed: ParsedBatch, mentions: list[dict], events: list[dict]):
+    return {
+        "articles": to_table("articles", parsed.articles),
+        "comments": to_table("comments", parsed.comments),
+        "entities": to_table("entities", mentions),
+        "events": to_table("events", events),
+    }
+
+
+from tasks.prefect_task import batch_task  # noqa: E402
+
+
+@batch_task(name="parse")
+def parse_task(seeds: list[SeedFile], run_id: str, ingested_at: datetime, max_bytes: int, quarantine_dir: Path) -> ParsedBatch:
+    """Seed files of one batch to article and comment rows."""
+    return parse_batch(seeds, run_id, ingested_at, max_bytes, quarantine_dir)
+
+
+@batch_task(name="analyse")
+def analyse_task(docs: list[Doc], model: str, n_process: int) -> tuple[list[dict], list[dict]]:
+    """spaCy over one batch's documents: entity mentions and events."""
+    return analyse_docs(docs, model, n_process)

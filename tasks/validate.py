@@ -1,0 +1,167 @@
+"""Data-quality checks: every lake table of a batch against its Great Expectations suite.
+
+Suites are JSON files in expectations/<table>.json, loaded at run time. Each expectation's
+meta.blocking says whether a failure keeps the offending documents out of the warehouse (they are
+quarantined) or is only recorded as a warning. Cross-table references use suite parameters
+(article_ids, doc_ids, entity_ids) filled from the batch itself.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+
+from tasks.errors import DataFileError
+
+EXPECTATIONS_DIR = Path(os.environ.get("NEWSFLOW_EXPECTATIONS", Path(__file__).resolve().parents[1] / "expectations"))
+"""The suites' folder: the project's expectations/ unless NEWSFLOW_EXPECTATIONS points elsewhere."""
+
+SAMPLE_SIZE = 5
+
+
+@dataclass
+class CheckResult:
+    table: str
+    expectation: str
+    column: str | None
+    blocking: bool
+    success: bool
+    unexpected_count: int
+    sample: list = field(default_factory=list)
+    failing_articles: set[str] = field(default_factory=set)
+
+    @property
+    def name(self) -> str:
+        return f"{self.table}.{self.expectation}" + (f"({self.column})" if self.column else "")
+
+
+def load_suite(table: str, directory: Path = EXPECTATIONS_DIR) -> dict:
+    path = Path(directory) / f"{table}.json"
+    try:
+        suite = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataFileError(str(path), None, f"expectation suite missing ({exc.strerror})") from exc
+    except json.JSONDecodeError as exc:
+        raise DataFileError(str(path), exc.lineno, f"expectation suite is not valid JSON ({exc.msg})") from exc
+    if not isinstance(suite.get("expectations"), list):
+        raise DataFileError(str(path), None, "expectation suite has no 'expectations' list")
+    return suite
+
+
+@lru_cache(maxsize=1)
+def _context():
+    """One ephemeral Great Expectations context per process (building one costs far more than a check)."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    source = ctx.data_sources.add_pandas("newsflow")
+    return ctx, source
+
+
+@lru_cache(maxsize=8)
+def _batch_definition(table: str):
+    _, source = _context()
+    asset = source.add_dataframe_asset(table)
+    return asset.add_batch_definition_whole_dataframe(f"{table}_batch")
+
+
+def _with_derived_columns(name: str, frame, texts: dict[str, str]):
+    """Columns the suites check that are computed from the document texts (offset integrity)."""
+    if name == "entities":
+        frame["doc_length"] = [len(texts.get(d, "")) for d in frame["doc_id"]]
+        frame["text_matches_body"] = [texts.get(d, "")[s:e] == t for d, s, e, t in
+                                      zip(frame["doc_id"], frame["start_char"], frame["end_char"], frame["text"])]
+    elif name == "events":
+        frame["doc_length"] = [len(texts.get(d, "")) for d in frame["doc_id"]]
+        frame["trigger_matches_body"] = [texts.get(d, "")[s:e] == t for d, s, e, t in
+                                         zip(frame["doc_id"], frame["trigger_start"], frame["trigger_end"], frame["trigger"])]
+    return frame
+
+
+def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_entity_ids: set[str] = frozenset(),
+                    directory: Path = EXPECTATIONS_DIR) -> list[CheckResult]:
+    """Run every suite against its table; `texts` maps doc_id -> body for the offset checks."""
+    import great_expectations as gx
+
+    article_ids = tables["articles"].column("article_id").to_pylist()
+    comment_ids = tables["comments"].column("comment_id").to_pylist()
+    entity_ids = set(tables["entities"].column("entity_id").to_pylist()) | set(known_entity_ids)
+    params = {"article_ids": article_ids, "doc_ids": article_ids + comment_ids, "entity_ids": sorted(entity_ids)}
+    results: list[CheckResult] = []
+    for name, table in tables.items():
+        suite_data = load_suite(name, directory)
+        frame = _with_derived_columns(name, table.to_pandas(), texts)
+        suite = gx.ExpectationSuite(name=suite_data.get("name", name), expectations=suite_data["expectations"])
+        batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
+        outcome = batch.validate(suite, expectation_parameters=params, result_format={"result_format": "COMPLETE"})
+        for r in outcome.results:
+            cfg = r.expectation_config
+            result = r.result or {}
+            indices = result.get("unexpected_index_list") or []
+            failing: set[str] = set()
+            if not r.success and "article_id" in frame.columns:
+                rows = [i for i in indices if isinstance(i, int)] if indices else list(range(len(frame)))
+                failing = {frame["article_id"].iat[i] for i in rows if frame["article_id"].iat[i] is not None}
+            sample = [v for v in (result.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]]
+            results.append(CheckResult(
+                table=name,
+                expectation=cfg.type,
+                column=cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list", [])) or
+                (f"{cfg.kwargs['column_A']},{cfg.kwargs['column_B']}" if "column_A" in cfg.kwargs else None),
+                blocking=bool((cfg.meta or {}).get("blocking", True)),
+                success=bool(r.success),
+                unexpected_count=int(result.get("unexpected_count") or (0 if r.success else len(failing))),
+                sample=[str(v) for v in sample],
+                failing_articles=failing,
+            ))
+    return results
+
+
+def blocked_articles(results: list[CheckResult]) -> dict[str, str]:
+    """article_id -> the first blocking check it failed."""
+    out: dict[str, str] = {}
+    for r in results:
+        if r.blocking and not r.success:
+            for a in r.failing_articles:
+                out.setdefault(a, r.name)
+    return out
+
+
+
+def apply_verdict(results: list[CheckResult], articles_by_source: dict[str, list[str]]):
+    """The seed files whose articles failed a blocking check are kept out whole.
+
+    Returns (excluded article ids, {source_key: reason} of rejected files, source_keys that load)."""
+    blocked = blocked_articles(results)
+    rejected: dict[str, str] = {}
+    for source, article_ids in articles_by_source.items():
+        for a in article_ids:
+            if a in blocked:
+                rejected[source] = f"failed blocking check {blocked[a]}"
+                break
+    excluded = [a for s in rejected for a in articles_by_source[s]]
+    loading = [s for s in articles_by_source if s not in rejected]
+    return excluded, rejected, loading
+
+
+def result_rows(results: list[CheckResult]) -> list[dict]:
+    return [{"table": r.table, "expectation": r.expectation, "column": r.column, "blocking": r.blocking,
+             "success": r.success, "unexpected_count": r.unexpected_count, "sample": r.sample} for r in results]
+
+from tasks.prefect_task import batch_task  # noqa: E402
+
+
+@batch_task(name="validate")
+def validate_task(tables: dict[str, pa.Table], texts: dict[str, str], known_entity_ids: set[str]) -> list[CheckResult]:
+    """One batch's tables against their Great Expectations suites."""
+    return validate_tables(tables, texts, known_entity_ids)

@@ -1,0 +1,55 @@
+"""Read-only querying: what `newsflow query` and `newsflow status` run."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from tasks.errors import NewsflowError
+from warehouse.db import connect
+
+READ_ONLY_CONFIG = {"enable_external_access": False, "access_mode": "READ_ONLY"}
+"""No files outside the warehouse (read_text, COPY TO, ATTACH), no writes."""
+
+
+def run_query(path: Path, sql: str, wait_seconds: float = 5.0) -> tuple[list[str], list[tuple]]:
+    con = connect(path, read_only=True, wait_seconds=wait_seconds, config={"enable_external_access": False})
+    try:
+        cur = con.execute(sql)
+        if cur.description is None:
+            return [], []
+        columns = [d[0] for d in cur.description]
+        return columns, cur.fetchall()
+    except duckdb.Error as exc:
+        message = str(exc).split("\n")[0]
+        if "read-only" in message.lower() or "read only" in message.lower():
+            message = f"the warehouse is opened read-only for queries: {message}"
+        elif "external access" in message.lower() or "enable_external_access" in message.lower():
+            message = f"queries cannot read or write files outside the warehouse: {message}"
+        raise NewsflowError(message) from exc
+    finally:
+        con.close()
+
+
+STATUS_QUERIES = {
+    "last runs": """SELECT run_id, started_at, status, files_seen, files_new, files_quarantined,
+                    articles, comments, entities, events, checks_failed, warnings, round(seconds, 1) AS seconds
+                    FROM pipeline_runs ORDER BY started_at DESC LIMIT 5""",
+    "rows per table": """SELECT 'articles' AS table_name, count(*) AS rows FROM articles
+                    UNION ALL SELECT 'comments', count(*) FROM comments
+                    UNION ALL SELECT 'entities', count(*) FROM entities
+                    UNION ALL SELECT 'events', count(*) FROM events
+                    UNION ALL SELECT 'entity_catalog', count(*) FROM entity_catalog""",
+    "last validation": """SELECT table_name, count(*) AS checks,
+                    count(*) FILTER (WHERE NOT success AND blocking) AS blocking_failed,
+                    count(*) FILTER (WHERE NOT success AND NOT blocking) AS warnings
+                    FROM validation_results
+                    WHERE run_id = (SELECT run_id FROM validation_results ORDER BY validated_at DESC LIMIT 1)
+                    GROUP BY table_name ORDER BY table_name""",
+    "quarantined files": """SELECT source_path, stage, reason, quarantined_at FROM quarantine
+                    ORDER BY quarantined_at DESC LIMIT 20""",
+}
+
+
+def status_report(path: Path) -> dict[str, tuple[list[str], list[tuple]]]:
+    return {title: run_query(path, sql) for title, sql in STATUS_QUERIES.items()}

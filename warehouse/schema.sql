@@ -1,0 +1,169 @@
+-- newsflow warehouse schema. Every row is traceable to its source file; every character offset
+-- counts into the stored body of the document it names (body[start_char:end_char] = text).
+-- Applied idempotently at every connection that writes.
+
+CREATE TABLE IF NOT EXISTS articles (
+    article_id     VARCHAR PRIMARY KEY,  -- hash of the source file's identity and page index
+    source_path    VARCHAR NOT NULL,     -- the seed's path as given
+    source_key     VARCHAR NOT NULL,     -- absolute path: a changed file replaces this source's rows
+    source_sha256  VARCHAR NOT NULL,     -- content hash of the seed file
+    page_index     INTEGER NOT NULL,     -- page number within the file (JSON Lines hold several)
+    title          VARCHAR,              -- from front matter, JSON, HTML <title> or Markdown heading
+    url            VARCHAR,
+    publisher      VARCHAR,              -- publisher given by the seed's metadata
+    cited_source   VARCHAR,              -- news source the text cites ("According to Reuters")
+    published_at   TIMESTAMPTZ,          -- publication time when the seed gives it
+    body           VARCHAR NOT NULL,     -- article text, paragraphs joined by newlines
+    n_paragraphs   INTEGER NOT NULL,
+    n_words        INTEGER NOT NULL,
+    n_comments     INTEGER NOT NULL,
+    language       VARCHAR,
+    encoding       VARCHAR,              -- encoding the seed was decoded with
+    segmentation   VARCHAR,              -- how comments were found: explicit|marker|model|single
+    ingested_at    TIMESTAMPTZ NOT NULL,
+    run_id         VARCHAR NOT NULL      -- pipeline_runs.run_id that loaded it
+);
+COMMENT ON TABLE articles IS 'One row per news article (page) read from a seed file.';
+
+CREATE TABLE IF NOT EXISTS comments (
+    comment_id  VARCHAR PRIMARY KEY,     -- hash of article_id and position
+    article_id  VARCHAR NOT NULL,        -- the article the comment is under
+    position    INTEGER NOT NULL,        -- 0-based order under the article
+    body        VARCHAR NOT NULL,
+    n_words     INTEGER NOT NULL,
+    author      VARCHAR,                 -- when the seed gives it
+    posted_at   TIMESTAMPTZ,             -- when the seed gives it
+    parent      VARCHAR,                 -- the replied-to comment, when the seed gives it
+    run_id      VARCHAR NOT NULL
+);
+COMMENT ON TABLE comments IS 'Reader comments, first-class documents with their own entities and events.';
+
+CREATE TABLE IF NOT EXISTS entities (
+    mention_id      VARCHAR PRIMARY KEY, -- hash of doc_id and offsets
+    doc_id          VARCHAR NOT NULL,    -- article_id or comment_id
+    doc_kind        VARCHAR NOT NULL,    -- article | comment
+    article_id      VARCHAR NOT NULL,    -- the article the document belongs to
+    sentence_index  INTEGER NOT NULL,
+    start_char      INTEGER NOT NULL,    -- offsets into the document's body
+    end_char        INTEGER NOT NULL,
+    text            VARCHAR NOT NULL,    -- the mention as written
+    label           VARCHAR NOT NULL,    -- spaCy label of the mention (GPE, ORG, NORP, ...)
+    entity_id       VARCHAR NOT NULL,    -- canonical entity (entity_catalog.entity_id)
+    canonical_name  VARCHAR NOT NULL,
+    entity_type     VARCHAR NOT NULL,    -- type of the canonical entity ("Iraqi" is NORP of GPE Iraq)
+    country_code    VARCHAR,             -- ISO-3166 alpha-3 where one applies
+    sector          VARCHAR              -- GOV, MIL, REB, IGO, MED, ... where the gazetteer knows it
+);
+COMMENT ON TABLE entities IS 'Entity mentions in articles and comments, each tied to one canonical entity.';
+
+CREATE TABLE IF NOT EXISTS events (
+    event_id            VARCHAR PRIMARY KEY, -- hash of doc_id, trigger offsets and type
+    doc_id              VARCHAR NOT NULL,
+    doc_kind            VARCHAR NOT NULL,
+    article_id          VARCHAR NOT NULL,
+    sentence_index      INTEGER NOT NULL,
+    trigger             VARCHAR NOT NULL,    -- the words that tell the event
+    trigger_lemma       VARCHAR,
+    trigger_start       INTEGER NOT NULL,    -- offsets into the document's body
+    trigger_end         INTEGER NOT NULL,
+    event_type          VARCHAR NOT NULL,    -- PLOVER-aligned type (ASSAULT, CONSULT, ...)
+    mode                VARCHAR,             -- sub-type where clear (rockets, drones, air strike, ...)
+    actor               VARCHAR,             -- who did it, as written
+    actor_entity_id     VARCHAR,
+    actor_sector        VARCHAR,
+    target              VARCHAR,             -- to whom or what
+    target_entity_id    VARCHAR,
+    target_sector       VARCHAR,
+    location            VARCHAR,
+    location_entity_id  VARCHAR,
+    date_text           VARCHAR,             -- the date expression as written
+    date_resolved       DATE,                -- resolved against the publication date when known
+    date_precision      VARCHAR,             -- day | month | year
+    modality            VARCHAR NOT NULL,    -- asserted | reported | hypothetical | demanded
+    negated             BOOLEAN NOT NULL,    -- the text says it did not happen
+    attribution_source  VARCHAR,             -- who reports it ("Reuters", "US officials")
+    fatalities          INTEGER,
+    injured             INTEGER,
+    quad_class          TINYINT,             -- GDELT quad class: 1 verbal coop .. 4 material conflict
+    intensity           TINYINT,             -- conflict (-10) to cooperation (+10) for the type
+    confidence          FLOAT,
+    event_cluster_id    VARCHAR,             -- mentions of one event within a document
+    sentence            VARCHAR NOT NULL,    -- the sentence's text
+    sentence_start      INTEGER              -- where the sentence starts in the body
+);
+COMMENT ON TABLE events IS 'Events told in the text: who did what to whom, where, when, and how the text says it.';
+
+CREATE TABLE IF NOT EXISTS entity_catalog (
+    entity_id       VARCHAR PRIMARY KEY,
+    canonical_name  VARCHAR NOT NULL,
+    entity_type     VARCHAR NOT NULL,
+    country_code    VARCHAR,
+    sector          VARCHAR,
+    aliases         VARCHAR[],           -- surface forms seen
+    n_mentions      BIGINT NOT NULL,
+    n_documents     BIGINT NOT NULL,
+    n_articles      BIGINT NOT NULL      -- articles whose text or comments mention it
+);
+COMMENT ON TABLE entity_catalog IS 'One row per canonical entity, rebuilt from entities at every load.';
+
+CREATE TABLE IF NOT EXISTS ingest_manifest (
+    source_key      VARCHAR PRIMARY KEY, -- absolute path of the seed file
+    source_path     VARCHAR NOT NULL,
+    source_sha256   VARCHAR NOT NULL,
+    size_bytes      BIGINT,
+    status          VARCHAR NOT NULL,    -- loaded | quarantined | duplicate
+    duplicate_of    VARCHAR,             -- source_key with the same content, for duplicates
+    n_articles      INTEGER,
+    run_id          VARCHAR NOT NULL,
+    updated_at      TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE ingest_manifest IS 'Every seed file seen, by content hash: what makes reruns no-ops.';
+
+CREATE TABLE IF NOT EXISTS pipeline_runs (
+    run_id              VARCHAR PRIMARY KEY,
+    flow_run_id         VARCHAR,
+    started_at          TIMESTAMPTZ NOT NULL,
+    finished_at         TIMESTAMPTZ,
+    status              VARCHAR NOT NULL,    -- completed | failed
+    seeds               VARCHAR,             -- the seed folders and files given
+    files_seen          INTEGER,
+    files_new           INTEGER,
+    files_unchanged     INTEGER,
+    files_waiting       INTEGER,             -- still being written; picked up next run
+    files_duplicate     INTEGER,
+    files_quarantined   INTEGER,
+    articles            INTEGER,             -- rows loaded by this run
+    comments            INTEGER,
+    entities            INTEGER,
+    events              INTEGER,
+    checks_failed       INTEGER,             -- blocking checks that failed
+    warnings            INTEGER,             -- warning checks that failed
+    seconds             DOUBLE
+);
+COMMENT ON TABLE pipeline_runs IS 'One row per ingest run, including runs that found nothing new.';
+
+CREATE TABLE IF NOT EXISTS validation_results (
+    run_id            VARCHAR NOT NULL,
+    batch             INTEGER NOT NULL,
+    table_name        VARCHAR NOT NULL,
+    expectation       VARCHAR NOT NULL,
+    column_name       VARCHAR,
+    blocking          BOOLEAN NOT NULL,
+    success           BOOLEAN NOT NULL,
+    unexpected_count  BIGINT NOT NULL,
+    sample            VARCHAR,           -- JSON list of a few unexpected values
+    validated_at      TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE validation_results IS 'Great Expectations results per run, batch, table and expectation.';
+
+CREATE TABLE IF NOT EXISTS quarantine (
+    run_id           VARCHAR NOT NULL,
+    source_path      VARCHAR NOT NULL,
+    source_key       VARCHAR NOT NULL,
+    source_sha256    VARCHAR,
+    stage            VARCHAR NOT NULL,   -- read | parse | validate
+    reason           VARCHAR NOT NULL,
+    quarantine_path  VARCHAR,            -- copy of the file under the data dir's quarantine/
+    quarantined_at   TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE quarantine IS 'Seed files kept out of the warehouse, with the reason.';
