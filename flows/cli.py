@@ -46,6 +46,7 @@ def run(
     n_process: int = typer.Option(1, min=1, help="spaCy worker processes."),
     settle_seconds: float = typer.Option(2.0, min=0, help="Files modified more recently than this wait for the next run."),
     max_file_mb: float = typer.Option(20.0, min=0.001, help="Larger seed files are quarantined."),
+    recursive: bool = typer.Option(False, "--recursive", "-r", help="Also take files in sub-folders of the seed folders."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
 ) -> None:
     """Ingest new and changed seed files into the warehouse (the Prefect flow `ingest`).
@@ -72,7 +73,7 @@ def run(
 
         summary = ingest(seeds=list(seeds), warehouse=str(settings.warehouse), model=settings.model,
                          batch_size=batch_size, n_process=n_process, settle_seconds=settle_seconds,
-                         max_file_mb=max_file_mb)
+                         max_file_mb=max_file_mb, recursive=recursive)
     except NewsflowError as exc:
         _fail(str(exc))
     _print_summary(summary)

@@ -29,7 +29,7 @@ def _chunks(items, size):
 
 @flow(name="ingest", persist_result=False, log_prints=False)
 def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = None, batch_size: int = 250,
-           n_process: int = 1, settle_seconds: float = 2.0, max_file_mb: float = 20.0) -> dict:
+           n_process: int = 1, settle_seconds: float = 2.0, max_file_mb: float = 20.0, recursive: bool = False) -> dict:
     """Ingest new and changed seed files into the warehouse; returns the run's summary."""
     settings = resolve_settings(warehouse, model=model, batch_size=batch_size, n_process=n_process,
                                 settle_seconds=settle_seconds, max_file_bytes=int(max_file_mb * 1024 * 1024))
@@ -37,7 +37,7 @@ def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = N
     started, t0 = datetime.now(timezone.utc), time.monotonic()
     with writer(settings.warehouse) as con:
         manifest, loaded, known_ids = load.manifest_state(con), load.loaded_hashes(con), load.known_entity_ids(con)
-    found = discover_task(seeds, manifest, loaded, settings.settle_seconds)
+    found = discover_task(seeds, manifest, loaded, settings.settle_seconds, recursive)
     say(f"found {found.seen} seed files: {len(found.new)} new or changed, {len(found.unchanged)} unchanged, "
         f"{len(found.waiting)} still being written, {len(found.duplicates)} duplicates")
 

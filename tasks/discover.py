@@ -25,14 +25,16 @@ class Discovery:
         return len(self.new) + len(self.unchanged) + len(self.waiting) + len(self.duplicates)
 
 
-def list_seed_files(paths: list[str]) -> list[Path]:
-    """Files under the given folders (recursively, hidden ones skipped) and the files given."""
+def list_seed_files(paths: list[str], recursive: bool = False) -> list[Path]:
+    """The files directly in the given folders (every level below with `recursive`), hidden ones
+    skipped, and the files given by name."""
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
+            found = p.rglob("*") if recursive else p.glob("*")
             out.extend(sorted(
-                f for f in p.rglob("*")
+                f for f in found
                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
             ))
         elif p.is_file():
@@ -51,13 +53,13 @@ def hash_file(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def scan(paths: list[str], manifest: dict[str, tuple[str, str]], loaded: dict[str, str],
-         settle_seconds: float, now: float | None = None) -> Discovery:
+         settle_seconds: float, now: float | None = None, recursive: bool = False) -> Discovery:
     """Classify every seed file against the manifest (source_key -> (sha256, status)) and the
     loaded contents (sha256 -> source_key)."""
     now = time.time() if now is None else now
     found = Discovery()
     claimed: dict[str, str] = {}
-    for path in list_seed_files(paths):
+    for path in list_seed_files(paths, recursive):
         stat = path.stat()
         key = str(path.resolve())
         if now - stat.st_mtime < settle_seconds:
@@ -81,6 +83,6 @@ from tasks.prefect_task import batch_task  # noqa: E402
 
 
 @batch_task(name="discover")
-def discover_task(paths: list[str], manifest, loaded, settle_seconds: float) -> Discovery:
+def discover_task(paths: list[str], manifest, loaded, settle_seconds: float, recursive: bool = False) -> Discovery:
     """Which seed files this run takes."""
-    return scan(paths, manifest, loaded, settle_seconds)
+    return scan(paths, manifest, loaded, settle_seconds, recursive=recursive)

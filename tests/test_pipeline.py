@@ -1,0 +1,116 @@
+"""The ingest flow end to end through real Prefect, spaCy, Parquet and DuckDB."""
+import duckdb
+import pytest
+
+from tests.conftest import SAMPLE, settle
+
+pytestmark = pytest.mark.slow
+
+
+def counts(warehouse):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0]
+                for t in ("articles", "comments", "entities", "events", "pipeline_runs", "quarantine")}
+    finally:
+        con.close()
+
+
+def run(seed_dir, warehouse, **kw):
+    from flows.ingest import ingest
+
+    return ingest(seeds=[str(seed_dir)], warehouse=str(warehouse), **kw)
+
+
+def test_sample_seed_loads_article_comments_entities_events(prefect_harness, seed_dir, warehouse):
+    summary = run(seed_dir, warehouse)
+    c = counts(warehouse)
+    assert (c["articles"], c["comments"]) == (1, 5)
+    assert c["entities"] > 20 and c["events"] > 10
+    assert summary["checks_failed"] == 0
+    lake = warehouse.parent / "lake"
+    assert sorted(p.name for p in lake.iterdir()) == ["articles", "comments", "entities", "events"]
+    assert not list(lake.rglob("*.tmp"))
+    con = duckdb.connect(str(warehouse), read_only=True)
+    # Offsets point back into the stored bodies.
+    bad = con.execute("""
+        select count(*) from entities e
+        left join articles a on a.article_id = e.doc_id left join comments c on c.comment_id = e.doc_id
+        where substr(coalesce(a.body, c.body), e.start_char + 1, e.end_char - e.start_char) <> e.text
+    """).fetchone()[0]
+    assert bad == 0
+    con.close()
+
+
+def test_rerun_adds_nothing_and_edit_replaces_the_source(prefect_harness, seed_dir, warehouse):
+    run(seed_dir, warehouse)
+    first = counts(warehouse)
+    second_summary = run(seed_dir, warehouse)
+    second = counts(warehouse)
+    assert second_summary["files_unchanged"] == 1 and second_summary["articles"] == 0
+    assert {k: v for k, v in second.items() if k != "pipeline_runs"} == {k: v for k, v in first.items() if k != "pipeline_runs"}
+    assert second["pipeline_runs"] == first["pipeline_runs"] + 1
+
+    seed = seed_dir / SAMPLE.name
+    seed.write_text(seed.read_text(encoding="utf-8").rstrip("\n") + "\nNobody in Baghdad asked us about any of this!\n",
+                    encoding="utf-8")
+    settle(seed)
+    run(seed_dir, warehouse)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("select count(*) from comments").fetchone()[0] == 6
+    assert con.execute("select count(*) from articles").fetchone()[0] == 1
+    for table, key in (("entities", "mention_id"), ("events", "event_id")):
+        assert con.execute(f"select count(*) - count(distinct {key}) from {table}").fetchone()[0] == 0
+    # The new comment's mention is there, the old article's events were not doubled.
+    assert con.execute("select count(*) from entities where text = 'Baghdad' and doc_kind = 'comment'").fetchone()[0] == 1
+    assert con.execute("select count(*) from events where doc_kind = 'article'").fetchone()[0] == \
+        first["events"] - con.execute("select count(*) from events where doc_kind = 'comment' and doc_id not in "
+                                      "(select comment_id from comments where position = 5)").fetchone()[0]
+    con.close()
+
+
+def test_bad_seeds_are_quarantined_and_good_ones_still_load(prefect_harness, seed_dir, warehouse):
+    (seed_dir / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (seed_dir / "empty.txt").write_bytes(b"")
+    (seed_dir / "broken_utf16.txt").write_bytes(b"\xff\xfeh\x00i\x00\x00")
+    (seed_dir / "notes.docx").write_bytes(b"PK\x03\x04 not a seed")
+    for f in seed_dir.iterdir():
+        settle(f)
+    summary = run(seed_dir, warehouse)
+    reasons = {q["source_path"].rsplit("/", 1)[-1]: q["reason"] for q in summary["quarantine"]}
+    assert set(reasons) == {"binary.txt", "empty.txt", "broken_utf16.txt", "notes.docx"}
+    assert "binary" in reasons["binary.txt"]
+    assert "empty" in reasons["empty.txt"]
+    assert "UTF-16" in reasons["broken_utf16.txt"]
+    assert "unsupported file type .docx" in reasons["notes.docx"]
+    c = counts(warehouse)
+    assert (c["articles"], c["comments"], c["quarantine"]) == (1, 5, 4)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    stored = con.execute("select quarantine_path from quarantine").fetchall()
+    con.close()
+    assert all(p and (warehouse.parent / "quarantine").as_posix() in p for (p,) in stored)
+    # A quarantined file that has not changed is not retried on the next run.
+    again = run(seed_dir, warehouse)
+    assert again["files_quarantined"] == 0 and counts(warehouse)["quarantine"] == 4
+
+
+def test_file_still_being_written_waits_for_next_run(prefect_harness, seed_dir, warehouse):
+    fresh = seed_dir / "fresh.txt"
+    fresh.write_text(SAMPLE.read_text(encoding="utf-8").replace("Thursday", "Friday"), encoding="utf-8")
+    summary = run(seed_dir, warehouse, settle_seconds=60)
+    assert summary["files_waiting"] == 1 and counts(warehouse)["articles"] == 1
+    settle(fresh)
+    summary = run(seed_dir, warehouse, settle_seconds=60)
+    assert summary["files_new"] == 1 and counts(warehouse)["articles"] == 2
+
+
+def test_same_content_under_two_names_loads_once(prefect_harness, seed_dir, warehouse):
+    copy = seed_dir / "copy_of_sample.txt"
+    copy.write_bytes(SAMPLE.read_bytes())
+    settle(copy)
+    summary = run(seed_dir, warehouse)
+    assert summary["files_duplicate"] == 1
+    assert counts(warehouse)["articles"] == 1
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("select count(*) from ingest_manifest where status = 'duplicate'").fetchone()[0] == 1
+    con.close()
