@@ -49,7 +49,8 @@ def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = N
         mentions, events = analyse_task(parsed.docs, settings.model, settings.n_process)
         tables = batch_tables(parsed, mentions, events)
         paths = write_lake_task(tables, settings.lake_dir, run_id, number)
-        results = validate_task(tables, {d.doc_id: d.text for d in parsed.docs}, known_ids)
+        results = validate_task(tables, {d.doc_id: d.text for d in parsed.docs}, known_ids,
+                                {d.doc_id: d.article_id for d in parsed.docs})
         excluded, rejected, loading = apply_verdict(results, parsed.articles_by_source)
         by_key = {s.source_key: s for s in parsed.loaded}
         rejected_rows = [{"source_path": by_key[k].path, "source_key": k, "source_sha256": by_key[k].sha256,

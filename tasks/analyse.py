@@ -55,8 +55,8 @@ def parse_batch(seeds: list[SeedFile], run_id: str, ingested_at: datetime, max_b
     for seed in seeds:
         try:
             if seed.size_bytes > max_bytes:
-                raise SeedError(seed.path, f"file is {seed.size_bytes / 1e6:.1f} MB; the limit is "
-                                           f"{max_bytes / 1e6:.0f} MB (raise it with --max-file-mb)")
+                raise SeedError(seed.path, f"file is {seed.size_bytes / 2**20:.1f} MB; the limit is "
+                                           f"{max_bytes / 2**20:g} MB (raise it with --max-file-mb)")
             try:
                 data = Path(seed.path).read_bytes()
             except OSError as exc:

@@ -88,9 +88,16 @@ def _with_derived_columns(name: str, frame, texts: dict[str, str]):
     return frame
 
 
+_ROW_KEY = {"articles": "article_id", "comments": "comment_id", "entities": "doc_id", "events": "doc_id"}
+"""The column whose value the batch itself produced, to trace a failing row to its article even
+when the row's own article_id is what is broken."""
+
+
 def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_entity_ids: set[str] = frozenset(),
-                    directory: Path = EXPECTATIONS_DIR) -> list[CheckResult]:
-    """Run every suite against its table; `texts` maps doc_id -> body for the offset checks."""
+                    owners: dict[str, str] | None = None, directory: Path = EXPECTATIONS_DIR) -> list[CheckResult]:
+    """Run every suite against its table; `texts` maps doc_id -> body for the offset checks and
+    `owners` maps doc_id -> article_id (the batch's documents) to trace failing rows."""
+    owners = owners or {}
     import great_expectations as gx
 
     article_ids = tables["articles"].column("article_id").to_pylist()
@@ -111,7 +118,9 @@ def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_en
             failing: set[str] = set()
             if not r.success and "article_id" in frame.columns:
                 rows = [i for i in indices if isinstance(i, int)] if indices else list(range(len(frame)))
-                failing = {frame["article_id"].iat[i] for i in rows if frame["article_id"].iat[i] is not None}
+                keys, fallback = frame[_ROW_KEY[name]], frame["article_id"]
+                failing = {owners.get(keys.iat[i], fallback.iat[i]) for i in rows}
+                failing.discard(None)
             sample = [v for v in (result.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]]
             results.append(CheckResult(
                 table=name,
@@ -162,6 +171,7 @@ from tasks.prefect_task import batch_task  # noqa: E402
 
 
 @batch_task(name="validate")
-def validate_task(tables: dict[str, pa.Table], texts: dict[str, str], known_entity_ids: set[str]) -> list[CheckResult]:
+def validate_task(tables: dict[str, pa.Table], texts: dict[str, str], known_entity_ids: set[str],
+                  owners: dict[str, str]) -> list[CheckResult]:
     """One batch's tables against their Great Expectations suites."""
-    return validate_tables(tables, texts, known_entity_ids)
+    return validate_tables(tables, texts, known_entity_ids, owners)

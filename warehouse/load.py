@@ -63,9 +63,11 @@ def load_batch(con, *, run_id: str, batch: int, lake_paths: dict[str, str], load
                 counts[table] = 0
                 continue
             before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            # Children load only under an article that is in the warehouse: no dangling rows.
+            parent = "" if table == "articles" else " AND article_id IN (SELECT article_id FROM articles)"
             con.execute(
                 f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, hive_partitioning = false) "
-                "WHERE article_id NOT IN (SELECT unnest(?::VARCHAR[]))",
+                f"WHERE article_id NOT IN (SELECT unnest(?::VARCHAR[])){parent}",
                 [path, excluded_articles],
             )
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before

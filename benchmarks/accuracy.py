@@ -1,0 +1,214 @@
+"""Accuracy against gold annotations, scored as ../shared/gold/README.md says.
+
+    python benchmarks/accuracy.py segmentation --gold ../shared/gold
+    python benchmarks/accuracy.py entities --gold ../shared/gold
+    python benchmarks/accuracy.py events --gold ../shared/gold
+    python benchmarks/accuracy.py all --gold ../shared/gold
+
+Every figure comes from the real pipeline code (tasks.segment, the spaCy pipeline with the
+gazetteer, tasks.entities, tasks.events); nothing here is tuned per document.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tasks.analyse import analyse_docs  # noqa: E402
+from tasks.documents import Doc  # noqa: E402
+from tasks.segment import segment  # noqa: E402
+from tasks.settings import DEFAULT_MODEL  # noqa: E402
+
+TYPE_GROUPS = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place", "FAC": "place"}
+ACTOR_ROLES = {"Attacker", "Agent", "Killer", "Communicator", "Demonstrator", "Jailer"}
+TARGET_ROLES = {"Target", "Victim", "Recipient", "Detainee"}
+PLACE_ROLES = {"Place"}
+
+
+def f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    return p, r, f1(p, r)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def read_text(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    return text[:-1] if text.endswith("\n") else text
+
+
+def overlaps(a0, a1, b0, b1) -> bool:
+    return a0 < b1 and b0 < a1
+
+
+# --- segmentation -------------------------------------------------------------------------------
+
+def score_segmentation(gold: Path) -> dict:
+    labels = read_jsonl(gold / "segmentation" / "labels.jsonl")
+    exact, abs_err = 0, 0
+    for label in labels:
+        text = (gold / "segmentation" / "pages" / label["file"]).read_text(encoding="utf-8")
+        paragraphs = [p for p in text.split("\n") if p.strip()]
+        predicted = len(segment(paragraphs).article)
+        exact += predicted == label["article_paragraphs"]
+        abs_err += abs(predicted - label["article_paragraphs"])
+    return {"pages": len(labels), "exact_boundary_accuracy": exact / len(labels), "mae_paragraphs": abs_err / len(labels)}
+
+
+# --- entities -----------------------------------------------------------------------------------
+
+def score_entities(gold: Path, model: str) -> dict:
+    docs_gold = read_jsonl(gold / "entities" / "gum_identity.jsonl")
+    texts = {d["file"]: read_text(gold / "entities" / "gum" / d["file"]) for d in docs_gold}
+    docs = [Doc(name, "article", name, text, None) for name, text in texts.items()]
+    mentions, _ = analyse_docs(docs, model)
+    by_doc = defaultdict(list)
+    for m in mentions:
+        if m["label"] in TYPE_GROUPS:
+            by_doc[m["doc_id"]].append(m)
+    tp_gold = n_gold = tp_pred = n_pred = 0
+    matched = []  # (gold identity, predicted entity id)
+    for d in docs_gold:
+        preds = by_doc[d["file"]]
+        golds = d["mentions"]
+        for g in golds:
+            if not g["named"] or g["identity"] is None:
+                continue
+            n_gold += 1
+            hit = [p for p in preds if TYPE_GROUPS[p["label"]] == g["type"] and overlaps(p["start_char"], p["end_char"], g["start"], g["end"])]
+            if hit:
+                tp_gold += 1
+                matched.append((g["identity"], hit[0]["entity_id"]))
+        for p in preds:
+            n_pred += 1
+            if any(g["type"] == TYPE_GROUPS[p["label"]] and overlaps(p["start_char"], p["end_char"], g["start"], g["end"]) for g in golds):
+                tp_pred += 1
+    precision = tp_pred / n_pred if n_pred else 0.0
+    recall = tp_gold / n_gold if n_gold else 0.0
+    same_pred = same_gold = both = 0
+    for (g1, p1), (g2, p2) in combinations(matched, 2):
+        same_gold += g1 == g2
+        same_pred += p1 == p2
+        both += g1 == g2 and p1 == p2
+    cp, cr, cf = prf(both, same_pred, same_gold)
+    return {"documents": len(docs_gold), "ner_precision": precision, "ner_recall": recall, "ner_f1": f1(precision, recall),
+            "canonicalization_precision": cp, "canonicalization_recall": cr, "canonicalization_f1": cf,
+            "gold_named_mentions": n_gold, "predicted_mentions": n_pred}
+
+
+# --- events -------------------------------------------------------------------------------------
+
+def _arg_hit(pred: tuple[int, int] | None, gold_args: list[dict]) -> tuple[int, int, int]:
+    """(tp, predicted, gold) for one argument slot of one matched event."""
+    has_gold = bool(gold_args)
+    if pred is None:
+        return 0, 0, int(has_gold)
+    tp = int(any(overlaps(pred[0], pred[1], a["start"], a["end"]) for a in gold_args))
+    return tp, 1, int(has_gold)
+
+
+def _span(event: dict, key: str, doc_text: str) -> tuple[int, int] | None:
+    value = event.get(key)
+    if not value:
+        return None
+    start = doc_text.find(value, event["sentence_start"])
+    return (start, start + len(value)) if start >= 0 else None
+
+
+def score_wikievents(gold: Path, model: str) -> dict:
+    gold_docs = read_jsonl(gold / "events" / "wikievents.jsonl")
+    texts = {d["file"]: read_text(gold / "events" / "docs" / d["file"]) for d in gold_docs}
+    docs = [Doc(name, "article", name, text, None) for name, text in texts.items()]
+    _, events = analyse_docs(docs, model)
+    by_doc = defaultdict(list)
+    for e in events:
+        by_doc[e["doc_id"]].append(e)
+    tp = n_pred = n_gold = 0
+    arg_tp = arg_pred = arg_gold = 0
+    for d in gold_docs:
+        golds = d["events"]
+        typed = [g for g in golds if g["type"]]
+        n_gold += len(typed)
+        matched_gold = set()
+        for e in by_doc[d["file"]]:
+            s, t = e["trigger_start"], e["trigger_end"]
+            match = next((i for i, g in enumerate(typed) if i not in matched_gold and g["type"] == e["event_type"]
+                          and overlaps(s, t, g["start"], g["end"])), None)
+            if match is None:
+                if any(g["type"] is None and overlaps(s, t, g["start"], g["end"]) for g in golds):
+                    continue  # an event outside the taxonomy: neither right nor wrong
+                n_pred += 1
+                continue
+            n_pred += 1
+            tp += 1
+            matched_gold.add(match)
+            g = typed[match]
+            text = texts[d["file"]]
+            for key, roles in (("actor", ACTOR_ROLES), ("target", TARGET_ROLES), ("location", PLACE_ROLES)):
+                gold_args = [a for role, args in g["arguments"].items() if role in roles for a in args]
+                a, b, c = _arg_hit(_span(e, key, text), gold_args)
+                arg_tp, arg_pred, arg_gold = arg_tp + a, arg_pred + b, arg_gold + c
+    p, r, f = prf(tp, n_pred, n_gold)
+    ap, ar, af = prf(arg_tp, arg_pred, arg_gold)
+    return {"documents": len(gold_docs), "trigger_precision": p, "trigger_recall": r, "trigger_f1": f,
+            "argument_precision": ap, "argument_recall": ar, "argument_f1": af, "gold_events": n_gold}
+
+
+def score_case(gold: Path, model: str) -> dict:
+    snippets = read_jsonl(gold / "events" / "case2021.jsonl")
+    docs = [Doc(s["id"], "article", s["id"], s["text"], None) for s in snippets]
+    _, events = analyse_docs(docs, model)
+    predicted = defaultdict(set)
+    for e in events:
+        predicted[e["doc_id"]].add(e["event_type"])
+    labels = sorted({s["type"] or "null" for s in snippets})
+    tp, fp, fn = defaultdict(int), defaultdict(int), defaultdict(int)
+    for s in snippets:
+        g = s["type"] or "null"
+        pred = predicted[s["id"]] or {"null"}
+        for t in pred:
+            if t == g:
+                tp[t] += 1
+            else:
+                fp[t] += 1
+        if g not in pred:
+            fn[g] += 1
+    per_type = {t: f1(*prf(tp[t], tp[t] + fp[t], tp[t] + fn[t])[:2]) for t in labels}
+    return {"snippets": len(snippets), "macro_f1": sum(per_type.values()) / len(per_type),
+            "per_type_f1": {t: round(v, 3) for t, v in per_type.items()}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("what", choices=["segmentation", "entities", "events", "all"])
+    ap.add_argument("--gold", type=Path, default=Path("../shared/gold"))
+    ap.add_argument("--model", default=DEFAULT_MODEL)
+    args = ap.parse_args()
+    report = {}
+    if args.what in ("segmentation", "all"):
+        report["segmentation"] = score_segmentation(args.gold)
+    if args.what in ("entities", "all"):
+        report["entities"] = score_entities(args.gold, args.model)
+    if args.what in ("events", "all"):
+        report["events_wikievents"] = score_wikievents(args.gold, args.model)
+        report["events_case"] = score_case(args.gold, args.model)
+    for section, figures in report.items():
+        print(f"[{section}]")
+        for key, value in figures.items():
+            print(f"  {key}: {value:.3f}" if isinstance(value, float) else f"  {key}: {value}")
+
+
+if __name__ == "__main__":
+    main()

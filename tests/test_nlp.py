@@ -1,0 +1,102 @@
+"""Entities and events on real text with the real spaCy model and the shipped gazetteer/lexicon."""
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from tasks.analyse import analyse_docs
+from tasks.documents import SeedFile, build_rows
+from tasks.errors import DataFileError
+from tasks.gazetteer import load_gazetteer
+from tasks.parse import parse_seed
+from tasks.settings import DEFAULT_MODEL
+from tests.conftest import GOLD, SAMPLE
+
+SEED_GOLD = json.loads((GOLD / "seed" / "000_547e16957a209b03.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def sample():
+    pages = parse_seed(str(SAMPLE), SAMPLE.read_bytes())
+    _, _, docs = build_rows(SeedFile(str(SAMPLE), str(SAMPLE), "0" * 64, 0, 0), pages, "run", datetime.now(timezone.utc))
+    mentions, events = analyse_docs(docs, DEFAULT_MODEL)
+    return {d.doc_id: d for d in docs}, mentions, events
+
+
+def test_aliases_resolve_to_one_entity_across_documents():
+    from tasks.documents import Doc
+
+    docs = [Doc("a", "article", "a", "The U.S. and the United States are one.", None),
+            Doc("b", "comment", "a", "America sent troops; US officials agreed.", None)]
+    mentions, _ = analyse_docs(docs, DEFAULT_MODEL)
+    us = {m["entity_id"] for m in mentions if m["text"] in ("U.S.", "United States", "America", "US")}
+    assert len(us) == 1 and {m["doc_kind"] for m in mentions} == {"article", "comment"}
+
+
+@pytest.mark.parametrize("gold", [e for e in SEED_GOLD["entities"] if e["canonical"] != "Al-Qaeda"],
+                         ids=lambda e: e["canonical"])
+def test_sample_seed_entities_have_canonical_name_type_and_country(sample, gold):
+    _, mentions, _ = sample
+    found = [m for m in mentions if m["text"] in gold["surface"]]
+    assert found, f"{gold['canonical']} not found"
+    for m in found:
+        assert (m["canonical_name"], m["entity_type"], m["country_code"]) == (gold["canonical"], gold["type"], gold.get("country"))
+
+
+def test_offsets_point_into_the_stored_body(sample):
+    docs, mentions, events = sample
+    for m in mentions:
+        assert docs[m["doc_id"]].text[m["start_char"]:m["end_char"]] == m["text"]
+    for e in events:
+        assert docs[e["doc_id"]].text[e["trigger_start"]:e["trigger_end"]] == e["trigger"]
+
+
+def _find(events, trigger, kind=None):
+    return [e for e in events if e["trigger"].lower().startswith(trigger.lower()) and (kind is None or e["doc_kind"] == kind)]
+
+
+def test_sample_seed_events_found_with_the_right_type(sample):
+    _, _, events = sample
+    found = 0
+    for g in SEED_GOLD["events"]:
+        head = g["trigger"].split()[0].lower()
+        found += any(e["event_type"] == g["type"] and e["doc_kind"] == g["doc"] and head in e["trigger"].lower()
+                     for e in events)
+    assert found >= 11, f"only {found} of {len(SEED_GOLD['events'])} gold events found"
+
+
+def test_negation_hypothesis_and_attribution(sample):
+    _, _, events = sample
+    [hit] = _find(events, "hit", "article")
+    assert hit["negated"] and hit["modality"] == "reported" and hit["attribution_source"] == "US officials"
+    [attacks] = [e for e in _find(events, "attacks", "comment") if "resume" in e["sentence"]]
+    assert attacks["modality"] == "hypothetical"
+    [targeted] = _find(events, "targeted", "article")
+    assert targeted["modality"] == "reported" and targeted["attribution_source"] == "Reuters"
+    assert targeted["target"] == "the Ain al-Asad airbase" and targeted["target_entity_id"] == "fac:ain-al-asad"
+    [fired] = _find(events, "fired", "article")
+    assert not fired["negated"] and fired["modality"] == "asserted" and fired["date_text"] == "Thursday"
+    [killed] = _find(events, "killed", "article")
+    assert killed["fatalities"] == 3
+
+
+def test_relative_dates_resolve_against_publication_date():
+    from tasks.dates import resolve_date
+
+    published = datetime(2024, 8, 9, 12, tzinfo=timezone.utc)  # a Friday
+    assert resolve_date("Thursday", published) == (datetime(2024, 8, 8).date(), "day")
+    assert resolve_date("Thursday", None) == (None, None)
+    assert resolve_date("September 2025", None) == (datetime(2025, 9, 1).date(), "month")
+    assert resolve_date("July 21, 2017", None) == (datetime(2017, 7, 21).date(), "day")
+
+
+def test_malformed_gazetteer_names_file_and_line(tmp_path):
+    good = tmp_path / "a.jsonl"
+    good.write_text('{"id": "x:1", "name": "Atlantis", "type": "GPE", "country": "ATL"}\n'
+                    '{"id": "x:2", "name": "Lemuria", "type": "GPE", "country": "lemuria"}\n')
+    with pytest.raises(DataFileError) as info:
+        load_gazetteer(tmp_path)
+    assert f"{good}:2" in str(info.value) and "ISO-3166" in str(info.value)
+    good.write_text('{"id": "x:1", "name": "Atlantis", "type": "GPE"\n')
+    with pytest.raises(DataFileError, match=r"a\.jsonl:1: not valid JSON"):
+        load_gazetteer.__wrapped__(tmp_path)

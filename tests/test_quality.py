@@ -1,0 +1,107 @@
+"""Great Expectations suites as real guards: broken batches are caught, their documents kept out,
+the good documents of the same batch loaded into a real DuckDB warehouse."""
+from datetime import datetime, timezone
+
+import pyarrow as pa
+import pytest
+
+from tasks.analyse import analyse_docs, batch_tables, parse_batch
+from tasks.documents import SeedFile
+from tasks.lake import write_batch
+from tasks.schemas import TABLES
+from tasks.settings import DEFAULT_MODEL
+from tasks.validate import apply_verdict, result_rows, validate_tables
+from tests.conftest import SAMPLE
+from warehouse import load
+from warehouse.db import SCHEMA_SQL, writer
+
+
+@pytest.fixture(scope="module")
+def two_sources(tmp_path_factory):
+    d = tmp_path_factory.mktemp("seeds")
+    a, b = d / "a.txt", d / "b.txt"
+    a.write_bytes(SAMPLE.read_bytes())
+    b.write_text(SAMPLE.read_text(encoding="utf-8").replace("Thursday", "Friday"), encoding="utf-8")
+    seeds = [SeedFile(str(p), str(p), "ab" * 32, p.stat().st_size, 0.0) for p in (a, b)]
+    parsed = parse_batch(seeds, "run-q", datetime.now(timezone.utc), 1 << 24, d / "q")
+    mentions, events = analyse_docs(parsed.docs, DEFAULT_MODEL)
+    return parsed, mentions, events
+
+
+def _tables(parsed, mentions, events):
+    return batch_tables(parsed, [dict(m) for m in mentions], [dict(e) for e in events])
+
+
+def _replace(table: pa.Table, column: str, row: int, value) -> pa.Table:
+    values = table.column(column).to_pylist()
+    values[row] = value
+    return table.set_column(table.schema.get_field_index(column), column, pa.array(values, table.schema.field(column).type))
+
+
+def test_clean_batch_passes_every_blocking_check(two_sources):
+    parsed, mentions, events = two_sources
+    results = validate_tables(_tables(parsed, mentions, events), {d.doc_id: d.text for d in parsed.docs},
+                              owners={d.doc_id: d.article_id for d in parsed.docs})
+    failed = [r.name for r in results if r.blocking and not r.success]
+    assert failed == []
+    assert {r.table for r in results} == set(TABLES)
+
+
+BREAKAGES = {
+    "duplicate mention id": ("entities", lambda t: _replace(t, "mention_id", 1, t.column("mention_id")[0].as_py()), "expect_column_values_to_be_unique"),
+    "dangling comment": ("comments", lambda t: _replace(t, "article_id", 0, "art_does_not_exist"), "expect_column_values_to_be_in_set"),
+    "offset past body": ("entities", lambda t: _replace(_replace(t, "end_char", 0, 10_000), "start_char", 0, 9_990), "expect_column_pair_values_a_to_be_greater_than_b"),
+    "unknown event type": ("events", lambda t: _replace(t, "event_type", 0, "PICNIC"), "expect_column_values_to_be_in_set"),
+    "text not at offsets": ("entities", lambda t: _replace(t, "text", 0, "Atlantis"), "expect_column_values_to_be_in_set"),
+}
+
+
+@pytest.mark.parametrize("breakage", list(BREAKAGES), ids=list(BREAKAGES))
+def test_broken_batch_is_caught_and_only_the_bad_source_is_kept_out(two_sources, breakage, tmp_path):
+    parsed, mentions, events = two_sources
+    table_name, corrupt, expectation = BREAKAGES[breakage]
+    tables = _tables(parsed, mentions, events)
+    tables[table_name] = corrupt(tables[table_name])
+    results = validate_tables(tables, {d.doc_id: d.text for d in parsed.docs}, owners={d.doc_id: d.article_id for d in parsed.docs})
+    failed = [r for r in results if r.blocking and not r.success]
+    assert any(r.table == table_name and r.expectation == expectation for r in failed), [r.name for r in failed]
+
+    excluded, rejected, loading = apply_verdict(results, parsed.articles_by_source)
+    assert len(rejected) == 1 and len(loading) == 1
+    bad_source = next(iter(rejected))
+    assert "failed blocking check" in rejected[bad_source]
+
+    warehouse = tmp_path / "wh.duckdb"
+    paths = write_batch(tables, tmp_path / "lake", "run-q", 1)
+    with writer(warehouse) as con:
+        load.load_batch(con, run_id="run-q", batch=1, lake_paths=paths, loaded_sources=loading,
+                        excluded_articles=excluded, manifest_rows=[],
+                        quarantine_rows=[{"source_path": bad_source, "source_key": bad_source, "stage": "validate",
+                                          "reason": rejected[bad_source]}],
+                        validation_rows=result_rows(results))
+        assert con.execute("select count(*) from articles").fetchone()[0] == 1
+        assert con.execute("select count(*) from articles where source_key = ?", [bad_source]).fetchone()[0] == 0
+        assert con.execute("select count(*) from comments").fetchone()[0] == 5
+        assert con.execute("select reason from quarantine").fetchone()[0].startswith("failed blocking check")
+        assert con.execute("select count(*) from validation_results where not success and blocking").fetchone()[0] >= 1
+
+
+def test_warnings_are_recorded_but_do_not_block(two_sources):
+    parsed, mentions, events = two_sources
+    results = validate_tables(_tables(parsed, mentions, events), {d.doc_id: d.text for d in parsed.docs},
+                              owners={d.doc_id: d.article_id for d in parsed.docs})
+    warnings = [r for r in results if not r.blocking and not r.success]
+    assert {r.column for r in warnings} >= {"title", "published_at"}
+    excluded, rejected, _ = apply_verdict(results, parsed.articles_by_source)
+    assert excluded == [] and rejected == {}
+
+
+def test_schema_sql_and_arrow_schemas_declare_the_same_columns(tmp_path):
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    con.execute(SCHEMA_SQL.read_text())
+    for name, schema in TABLES.items():
+        columns = [r[0] for r in con.execute(f"describe {name}").fetchall()]
+        assert columns == schema.names, name
+    con.close()
