@@ -53,6 +53,17 @@ def overlaps(a0, a1, b0, b1) -> bool:
     return a0 < b1 and b0 < a1
 
 
+def analyse_texts(texts: dict[str, str], model: str) -> tuple[dict, dict]:
+    """Run the real pipeline over named texts; (mentions by name, events by name)."""
+    mentions, events = analyse_docs([Doc(name, "article", name, text, None) for name, text in texts.items()], model)
+    mentions_by, events_by = defaultdict(list), defaultdict(list)
+    for m in mentions:
+        mentions_by[m["doc_id"]].append(m)
+    for e in events:
+        events_by[e["doc_id"]].append(e)
+    return mentions_by, events_by
+
+
 # --- segmentation -------------------------------------------------------------------------------
 
 def score_segmentation(gold: Path) -> dict:
@@ -72,16 +83,12 @@ def score_segmentation(gold: Path) -> dict:
 def score_entities(gold: Path, model: str) -> dict:
     docs_gold = read_jsonl(gold / "entities" / "gum_identity.jsonl")
     texts = {d["file"]: read_text(gold / "entities" / "gum" / d["file"]) for d in docs_gold}
-    docs = [Doc(name, "article", name, text, None) for name, text in texts.items()]
-    mentions, _ = analyse_docs(docs, model)
-    by_doc = defaultdict(list)
-    for m in mentions:
-        if m["label"] in TYPE_GROUPS:
-            by_doc[m["doc_id"]].append(m)
+    mentions_by, _ = analyse_texts(texts, model)
+    by_doc = {name: [m for m in ms if m["label"] in TYPE_GROUPS] for name, ms in mentions_by.items()}
     tp_gold = n_gold = tp_pred = n_pred = 0
     matched = []  # (gold identity, predicted entity id)
     for d in docs_gold:
-        preds = by_doc[d["file"]]
+        preds = by_doc.get(d["file"], [])
         golds = d["mentions"]
         for g in golds:
             if not g["named"] or g["identity"] is None:
@@ -130,11 +137,7 @@ def _span(event: dict, key: str, doc_text: str) -> tuple[int, int] | None:
 def score_wikievents(gold: Path, model: str) -> dict:
     gold_docs = read_jsonl(gold / "events" / "wikievents.jsonl")
     texts = {d["file"]: read_text(gold / "events" / "docs" / d["file"]) for d in gold_docs}
-    docs = [Doc(name, "article", name, text, None) for name, text in texts.items()]
-    _, events = analyse_docs(docs, model)
-    by_doc = defaultdict(list)
-    for e in events:
-        by_doc[e["doc_id"]].append(e)
+    _, by_doc = analyse_texts(texts, model)
     tp = n_pred = n_gold = 0
     arg_tp = arg_pred = arg_gold = 0
     for d in gold_docs:
@@ -168,16 +171,13 @@ def score_wikievents(gold: Path, model: str) -> dict:
 
 def score_case(gold: Path, model: str) -> dict:
     snippets = read_jsonl(gold / "events" / "case2021.jsonl")
-    docs = [Doc(s["id"], "article", s["id"], s["text"], None) for s in snippets]
-    _, events = analyse_docs(docs, model)
-    predicted = defaultdict(set)
-    for e in events:
-        predicted[e["doc_id"]].add(e["event_type"])
+    _, events_by = analyse_texts({s["id"]: s["text"] for s in snippets}, model)
+    predicted = {name: {e["event_type"] for e in es} for name, es in events_by.items()}
     labels = sorted({s["type"] or "null" for s in snippets})
     tp, fp, fn = defaultdict(int), defaultdict(int), defaultdict(int)
     for s in snippets:
         g = s["type"] or "null"
-        pred = predicted[s["id"]] or {"null"}
+        pred = predicted.get(s["id"]) or {"null"}
         for t in pred:
             if t == g:
                 tp[t] += 1
