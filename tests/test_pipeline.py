@@ -114,3 +114,20 @@ def test_same_content_under_two_names_loads_once(prefect_harness, seed_dir, ware
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("select count(*) from ingest_manifest where status = 'duplicate'").fetchone()[0] == 1
     con.close()
+
+
+def test_views_and_readme_queries_return_rows(prefect_harness, seed_dir, warehouse):
+    import re
+
+    from tests.conftest import ROOT
+    from warehouse.query import run_query
+
+    run(seed_dir, warehouse)
+    for view in ("event_timeline", "entity_mentions_by_doc", "entity_cooccurrence", "comment_reactions", "actor_target_network"):
+        _, rows = run_query(warehouse, f"select * from {view}")
+        assert rows, view
+    examples = re.findall(r"```sql\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    assert len(examples) >= 3
+    for sql in examples:
+        _, rows = run_query(warehouse, sql)
+        assert rows, sql
