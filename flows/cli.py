@@ -23,7 +23,7 @@ out = Console(soft_wrap=True)
 
 WarehouseOpt = typer.Option(None, "--warehouse", "-w", envvar="NEWSFLOW_WAREHOUSE",
                             help=f"DuckDB warehouse file; the Parquet lake, quality reports, quarantine and "
-                                 f"Prefect state live beside it. [default: {DEFAULT_WAREHOUSE}]")
+                                 f"Prefect state live beside it (default: {DEFAULT_WAREHOUSE}).")
 
 
 class Format(str, Enum):
@@ -39,9 +39,9 @@ def _fail(message: str, code: int = 1) -> None:
 
 @app.command()
 def run(
-    seeds: List[str] = typer.Argument(None, help="Seed folders or files [default: seeds/]"),
+    seeds: List[str] = typer.Argument(None, help="Seed folders or files (default: seeds/)."),
     warehouse: Optional[Path] = WarehouseOpt,
-    model: Optional[str] = typer.Option(None, envvar="NEWSFLOW_MODEL", help="spaCy model package or path [default: en_core_web_sm]"),
+    model: Optional[str] = typer.Option(None, envvar="NEWSFLOW_MODEL", help="spaCy model package or path (default: the installed en_core_web_sm weights)."),
     batch_size: int = typer.Option(250, min=1, help="Seed files per batch (one Prefect task run per stage per batch)."),
     n_process: int = typer.Option(1, min=1, help="spaCy worker processes."),
     settle_seconds: float = typer.Option(2.0, min=0, help="Files modified more recently than this wait for the next run."),

@@ -32,8 +32,9 @@ def run_query(path: Path, sql: str, wait_seconds: float = 5.0) -> tuple[list[str
 
 
 STATUS_QUERIES = {
-    "last runs": """SELECT run_id, started_at, status, files_seen, files_new, files_quarantined,
-                    articles, comments, entities, events, checks_failed, warnings, round(seconds, 1) AS seconds
+    "last runs": """SELECT left(run_id, 8) AS run, strftime(started_at, '%Y-%m-%d %H:%M') AS started, status,
+                    files_new AS new, files_quarantined AS quarantined, articles, comments, entities, events,
+                    checks_failed AS failed, round(seconds, 1) AS secs
                     FROM pipeline_runs ORDER BY started_at DESC LIMIT 5""",
     "rows per table": """SELECT 'articles' AS table_name, count(*) AS rows FROM articles
                     UNION ALL SELECT 'comments', count(*) FROM comments
