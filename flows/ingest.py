@@ -13,9 +13,10 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from flows.progress import say
-from tasks.analyse import analyse_task, batch_tables, parse_task, quarantine_copy
+from tasks.analyse import analyse_task, batch_tables, parse_task
 from tasks.discover import discover_task
 from tasks.lake import write_lake_task
+from tasks.manifest import batch_records, duplicate_records
 from tasks.settings import resolve_settings
 from tasks.validate import apply_verdict, result_rows, validate_task
 from warehouse import load
@@ -52,16 +53,8 @@ def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = N
         results = validate_task(tables, {d.doc_id: d.text for d in parsed.docs}, known_ids,
                                 {d.doc_id: d.article_id for d in parsed.docs})
         excluded, rejected, loading = apply_verdict(results, parsed.articles_by_source)
-        by_key = {s.source_key: s for s in parsed.loaded}
-        rejected_rows = [{"source_path": by_key[k].path, "source_key": k, "source_sha256": by_key[k].sha256,
-                          "size_bytes": by_key[k].size_bytes, "stage": "validate", "reason": reason,
-                          "quarantine_path": quarantine_copy(by_key[k], settings.quarantine_dir)}
-                         for k, reason in rejected.items()]
-        bad = parsed.quarantined + rejected_rows
-        manifest_rows = [{"source_key": k, "source_path": by_key[k].path, "source_sha256": by_key[k].sha256,
-                          "size_bytes": by_key[k].size_bytes, "status": "loaded",
-                          "n_articles": len(parsed.articles_by_source[k])} for k in loading]
-        manifest_rows += [{**q, "status": "quarantined", "n_articles": 0} for q in bad]
+        bad, manifest_rows = batch_records(parsed.quarantined, parsed.loaded, parsed.articles_by_source,
+                                           rejected, settings.quarantine_dir)
         with writer(settings.warehouse) as con:
             counts = load.load_batch(con, run_id=run_id, batch=number, lake_paths=paths, loaded_sources=loading,
                                      excluded_articles=excluded, manifest_rows=manifest_rows,
@@ -85,9 +78,7 @@ def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = N
         "files_quarantined": len(quarantined), **totals, "checks_failed": checks_failed, "warnings": warnings,
         "seconds": round(time.monotonic() - t0, 3),
     }
-    duplicate_rows = [{"source_key": s.source_key, "source_path": s.path, "source_sha256": s.sha256,
-                       "size_bytes": s.size_bytes, "status": "duplicate", "duplicate_of": owner, "n_articles": 0}
-                      for s, owner in found.duplicates]
+    duplicate_rows = duplicate_records(found.duplicates)
     with writer(settings.warehouse) as con:
         if duplicate_rows:
             load.load_batch(con, run_id=run_id, batch=0, lake_paths={}, loaded_sources=[], excluded_articles=[],

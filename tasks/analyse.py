@@ -2,7 +2,6 @@
 document (articles and comments alike), then entities and events per document."""
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ from tasks.entities import extract_mentions, sentence_starts
 from tasks.errors import SeedError
 from tasks.events import extract_events, load_lexicon
 from tasks.gazetteer import load_gazetteer
+from tasks.manifest import quarantine_record
 from tasks.nlp import build_pipeline
 from tasks.parse import parse_seed
 from tasks.schemas import to_table
@@ -26,26 +26,6 @@ class ParsedBatch:
     """Seed files that parsed; their articles by source_key are in `articles_by_source`."""
     articles_by_source: dict[str, list[str]] = field(default_factory=dict)
     quarantined: list[dict] = field(default_factory=list)
-
-
-def quarantine_copy(seed: SeedFile, quarantine_dir: Path) -> str | None:
-    """Keep a copy of a rejected seed beside the warehouse, so nothing is lost even if the
-    drop folder is cleaned."""
-    try:
-        quarantine_dir.mkdir(parents=True, exist_ok=True)
-        target = quarantine_dir / f"{(seed.sha256 or 'nohash')[:12]}-{Path(seed.path).name}"
-        shutil.copyfile(seed.path, target)
-        return str(target)
-    except OSError:
-        return None
-
-
-def quarantine_row(seed: SeedFile, error: SeedError, quarantine_dir: Path) -> dict:
-    return {
-        "source_path": seed.path, "source_key": seed.source_key, "source_sha256": seed.sha256,
-        "size_bytes": seed.size_bytes, "stage": error.stage, "reason": error.reason,
-        "quarantine_path": quarantine_copy(seed, quarantine_dir),
-    }
 
 
 def parse_batch(seeds: list[SeedFile], run_id: str, ingested_at: datetime, max_bytes: int,
@@ -63,7 +43,7 @@ def parse_batch(seeds: list[SeedFile], run_id: str, ingested_at: datetime, max_b
                 raise SeedError(seed.path, f"cannot be read ({exc.strerror})") from exc
             pages = parse_seed(seed.path, data)
         except SeedError as exc:
-            out.quarantined.append(quarantine_row(seed, exc, quarantine_dir))
+            out.quarantined.append(quarantine_record(seed, exc.stage, exc.reason, quarantine_dir))
             continue
         articles, comments, docs = build_rows(seed, pages, run_id, ingested_at)
         out.articles += articles

@@ -75,17 +75,28 @@ def _batch_definition(table: str):
     return asset.add_batch_definition_whole_dataframe(f"{table}_batch")
 
 
+_SPANS = {"entities": ("start_char", "end_char", "text", "text_matches_body"),
+          "events": ("trigger_start", "trigger_end", "trigger", "trigger_matches_body")}
+"""Per table with offsets: (start, end, text, name of the check column)."""
+
+
 def _with_derived_columns(name: str, frame, texts: dict[str, str]):
     """Columns the suites check that are computed from the document texts (offset integrity)."""
-    if name == "entities":
-        frame["doc_length"] = [len(texts.get(d, "")) for d in frame["doc_id"]]
-        frame["text_matches_body"] = [texts.get(d, "")[s:e] == t for d, s, e, t in
-                                      zip(frame["doc_id"], frame["start_char"], frame["end_char"], frame["text"])]
-    elif name == "events":
-        frame["doc_length"] = [len(texts.get(d, "")) for d in frame["doc_id"]]
-        frame["trigger_matches_body"] = [texts.get(d, "")[s:e] == t for d, s, e, t in
-                                         zip(frame["doc_id"], frame["trigger_start"], frame["trigger_end"], frame["trigger"])]
+    if name in _SPANS:
+        start, end, text, check = _SPANS[name]
+        bodies = [texts.get(d, "") for d in frame["doc_id"]]
+        frame["doc_length"] = [len(b) for b in bodies]
+        frame[check] = [b[s:e] == t for b, s, e, t in zip(bodies, frame[start], frame[end], frame[text])]
     return frame
+
+
+@lru_cache(maxsize=16)
+def _suite(table: str, directory: Path):
+    """The table's suite, read and built once per process."""
+    import great_expectations as gx
+
+    data = load_suite(table, directory)
+    return gx.ExpectationSuite(name=data.get("name", table), expectations=data["expectations"])
 
 
 _ROW_KEY = {"articles": "article_id", "comments": "comment_id", "entities": "doc_id", "events": "doc_id"}
@@ -98,17 +109,14 @@ def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_en
     """Run every suite against its table; `texts` maps doc_id -> body for the offset checks and
     `owners` maps doc_id -> article_id (the batch's documents) to trace failing rows."""
     owners = owners or {}
-    import great_expectations as gx
-
     article_ids = tables["articles"].column("article_id").to_pylist()
     comment_ids = tables["comments"].column("comment_id").to_pylist()
     entity_ids = set(tables["entities"].column("entity_id").to_pylist()) | set(known_entity_ids)
     params = {"article_ids": article_ids, "doc_ids": article_ids + comment_ids, "entity_ids": sorted(entity_ids)}
     results: list[CheckResult] = []
     for name, table in tables.items():
-        suite_data = load_suite(name, directory)
         frame = _with_derived_columns(name, table.to_pandas(), texts)
-        suite = gx.ExpectationSuite(name=suite_data.get("name", name), expectations=suite_data["expectations"])
+        suite = _suite(name, Path(directory))
         batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
         outcome = batch.validate(suite, expectation_parameters=params, result_format={"result_format": "COMPLETE"})
         for r in outcome.results:
