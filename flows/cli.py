@@ -30,6 +30,7 @@ class Format(str, Enum):
     table = "table"
     csv = "csv"
     json = "json"
+    parquet = "parquet"
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -107,21 +108,28 @@ def _print_summary(s: dict) -> None:
 def query(
     sql: Optional[str] = typer.Argument(None, help="SQL to run (read-only)."),
     file: Optional[Path] = typer.Option(None, "--file", "-f", help="Read the SQL from this file."),
-    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+    fmt: Format = typer.Option(Format.table, "--format", help="Output format (parquet needs --output)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result to this file instead of the screen."),
     warehouse: Optional[Path] = WarehouseOpt,
 ) -> None:
-    """Run SQL against the warehouse, read-only, and print the result."""
-    from warehouse.query import run_query
+    """Run SQL against the warehouse, read-only, and print the result.
+
+    The connection cannot write to the warehouse nor read or write files outside it. While a run
+    is loading, the query waits a few seconds, then says so.
+    """
+    from warehouse.query import query_arrow
 
     if (sql is None) == (file is None):
         _fail("give either SQL or --file FILE")
+    if fmt is Format.parquet and output is None:
+        _fail("--format parquet writes a file: add --output FILE")
     text = sql if sql is not None else _read_sql(file)
     settings = resolve_settings(warehouse)
     try:
-        columns, rows = run_query(settings.warehouse, text)
+        result = query_arrow(settings.warehouse, text)
     except NewsflowError as exc:
         _fail(str(exc))
-    _print_rows(columns, rows, fmt)
+    _write_result(result, fmt, output)
 
 
 def _read_sql(file: Path) -> str:
@@ -131,23 +139,69 @@ def _read_sql(file: Path) -> str:
         _fail(f"{file}: cannot read ({exc.strerror})")
 
 
-def _print_rows(columns: list[str], rows: list[tuple], fmt: Format) -> None:
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps([dict(zip(columns, r)) for r in rows], default=str, ensure_ascii=False) + "\n")
-    elif fmt is Format.csv:
-        import csv
+def _write_result(result, fmt: Format, output: Optional[Path]) -> None:
+    columns = result.column_names
+    rows = [tuple(r[c] for c in columns) for r in result.to_pylist()]
+    if fmt is Format.parquet:
+        import pyarrow.parquet as pq
 
-        w = csv.writer(sys.stdout)
+        pq.write_table(result, output)
+        console.print(f"wrote {len(rows)} rows to {output}")
+        return
+    if fmt is Format.table and output is None:
+        _print_table(columns, rows)
+        return
+    import csv
+    import io
+
+    buf = io.StringIO()
+    if fmt is Format.json:
+        buf.write(json.dumps([dict(zip(columns, r)) for r in rows], default=str, ensure_ascii=False) + "\n")
+    else:  # csv, and a table asked for a file
+        w = csv.writer(buf)
         w.writerow(columns)
         w.writerows(rows)
+    if output is None:
+        sys.stdout.write(buf.getvalue())
     else:
-        t = Table(show_header=True, header_style="bold")
-        for c in columns:
-            t.add_column(c)
-        for r in rows:
-            t.add_row(*["" if v is None else str(v) for v in r])
-        out.print(t)
-        out.print(f"{len(rows)} rows")
+        output.write_text(buf.getvalue(), encoding="utf-8")
+        console.print(f"wrote {len(rows)} rows to {output}")
+
+
+def _print_table(columns: list[str], rows: list[tuple]) -> None:
+    t = Table(show_header=True, header_style="bold")
+    for c in columns:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*["" if v is None else str(v) for v in r])
+    out.print(t)
+    out.print(f"{len(rows)} rows")
+
+
+@app.command()
+def validate(warehouse: Optional[Path] = WarehouseOpt) -> None:
+    """Re-run the Great Expectations suites against everything in the warehouse.
+
+    Results go to validation_results and the Data Docs (HTML) under the quality/ folder beside
+    the warehouse. Exits with status 1 when a blocking check fails.
+    """
+    settings = resolve_settings(warehouse)
+    from flows.validate import validate_warehouse
+
+    try:
+        with console.status("validating the warehouse…"):
+            run_id, results = validate_warehouse(settings)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    failed = [r for r in results if not r.success]
+    _print_table(["table", "check", "column", "blocking", "unexpected", "sample"],
+                 [(r.table, r.expectation, r.column or "", "yes" if r.blocking else "warning", r.unexpected_count,
+                   ", ".join(r.sample[:3])) for r in failed])
+    blocking = sum(1 for r in failed if r.blocking)
+    out.print(f"{len(results)} checks, {blocking} blocking failures, {len(failed) - blocking} warnings; "
+              f"run {run_id}; Data Docs: {settings.quality_dir / 'index.html'}")
+    if blocking:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -162,7 +216,7 @@ def status(warehouse: Optional[Path] = WarehouseOpt) -> None:
         _fail(str(exc))
     for title, (columns, rows) in report.items():
         out.print(f"[bold]{title}[/]")
-        _print_rows(columns, rows, Format.table)
+        _print_table(columns, rows)
 
 
 def main() -> None:

@@ -51,7 +51,7 @@ def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = N
         tables = batch_tables(parsed, mentions, events)
         paths = write_lake_task(tables, settings.lake_dir, run_id, number)
         results = validate_task(tables, {d.doc_id: d.text for d in parsed.docs}, known_ids,
-                                {d.doc_id: d.article_id for d in parsed.docs})
+                                {d.doc_id: d.article_id for d in parsed.docs}, settings.quality_dir)
         excluded, rejected, loading = apply_verdict(results, parsed.articles_by_source)
         bad, manifest_rows = batch_records(parsed.quarantined, parsed.loaded, parsed.articles_by_source,
                                            rejected, settings.quarantine_dir)

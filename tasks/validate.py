@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from tasks.errors import DataFileError
+from tasks.schemas import TABLES
 
 EXPECTATIONS_DIR = Path(os.environ.get("NEWSFLOW_EXPECTATIONS", Path(__file__).resolve().parents[1] / "expectations"))
 """The suites' folder: the project's expectations/ unless NEWSFLOW_EXPECTATIONS points elsewhere."""
@@ -53,10 +54,11 @@ def load_suite(table: str, directory: Path = EXPECTATIONS_DIR) -> dict:
     return suite
 
 
-@lru_cache(maxsize=1)
-def _context():
-    """One ephemeral Great Expectations context per process (building one costs far more than a check)."""
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+@lru_cache(maxsize=4)
+def _checkpoints(directory: Path, quality_dir: Path | None) -> dict:
+    """table -> checkpoint, built once per process, suites folder and report folder: one
+    ephemeral Great Expectations context (building one costs far more than a check), each suite
+    registered once, and with `quality_dir` a Data Docs site there that every run updates."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -64,15 +66,25 @@ def _context():
         logging.getLogger(name).setLevel(logging.ERROR)
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    actions = []
+    if quality_dir is not None:
+        ctx.add_data_docs_site("newsflow", {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(quality_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")]
     source = ctx.data_sources.add_pandas("newsflow")
-    return ctx, source
-
-
-@lru_cache(maxsize=8)
-def _batch_definition(table: str):
-    _, source = _context()
-    asset = source.add_dataframe_asset(table)
-    return asset.add_batch_definition_whole_dataframe(f"{table}_batch")
+    checkpoints = {}
+    for table in TABLES:
+        data = load_suite(table, directory)
+        suite = ctx.suites.add(gx.ExpectationSuite(name=data.get("name", table), expectations=data["expectations"]))
+        batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("batch")
+        definition = ctx.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
+        checkpoints[table] = ctx.checkpoints.add(gx.Checkpoint(
+            name=f"newsflow_{table}", validation_definitions=[definition], actions=actions,
+            result_format={"result_format": "COMPLETE"}))
+    return checkpoints
 
 
 _SPANS = {"entities": ("start_char", "end_char", "text", "text_matches_body"),
@@ -90,24 +102,17 @@ def _with_derived_columns(name: str, frame, texts: dict[str, str]):
     return frame
 
 
-@lru_cache(maxsize=16)
-def _suite(table: str, directory: Path):
-    """The table's suite, read and built once per process."""
-    import great_expectations as gx
-
-    data = load_suite(table, directory)
-    return gx.ExpectationSuite(name=data.get("name", table), expectations=data["expectations"])
-
-
 _ROW_KEY = {"articles": "article_id", "comments": "comment_id", "entities": "doc_id", "events": "doc_id"}
 """The column whose value the batch itself produced, to trace a failing row to its article even
 when the row's own article_id is what is broken."""
 
 
 def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_entity_ids: set[str] = frozenset(),
-                    owners: dict[str, str] | None = None, directory: Path = EXPECTATIONS_DIR) -> list[CheckResult]:
+                    owners: dict[str, str] | None = None, directory: Path = EXPECTATIONS_DIR,
+                    quality_dir: Path | None = None) -> list[CheckResult]:
     """Run every suite against its table; `texts` maps doc_id -> body for the offset checks and
-    `owners` maps doc_id -> article_id (the batch's documents) to trace failing rows."""
+    `owners` maps doc_id -> article_id (the batch's documents) to trace failing rows. With
+    `quality_dir`, the Great Expectations Data Docs there are updated."""
     owners = owners or {}
     article_ids = tables["articles"].column("article_id").to_pylist()
     comment_ids = tables["comments"].column("comment_id").to_pylist()
@@ -116,9 +121,9 @@ def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_en
     results: list[CheckResult] = []
     for name, table in tables.items():
         frame = _with_derived_columns(name, table.to_pandas(), texts)
-        suite = _suite(name, Path(directory))
-        batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
-        outcome = batch.validate(suite, expectation_parameters=params, result_format={"result_format": "COMPLETE"})
+        checkpoint = _checkpoints(Path(directory), Path(quality_dir) if quality_dir else None)[name]
+        run = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=params)
+        [outcome] = run.run_results.values()
         for r in outcome.results:
             cfg = r.expectation_config
             result = r.result or {}
@@ -180,6 +185,6 @@ from tasks.prefect_task import batch_task  # noqa: E402
 
 @batch_task(name="validate")
 def validate_task(tables: dict[str, pa.Table], texts: dict[str, str], known_entity_ids: set[str],
-                  owners: dict[str, str]) -> list[CheckResult]:
-    """One batch's tables against their Great Expectations suites."""
-    return validate_tables(tables, texts, known_entity_ids, owners)
+                  owners: dict[str, str], quality_dir: Path) -> list[CheckResult]:
+    """One batch's tables against their Great Expectations suites; Data Docs in `quality_dir`."""
+    return validate_tables(tables, texts, known_entity_ids, owners, quality_dir=quality_dir)

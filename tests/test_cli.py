@@ -46,3 +46,78 @@ def test_help_explains_commands():
     assert r.returncode == 0
     for command in ("run", "query", "status"):
         assert command in r.stdout
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """A warehouse loaded once from the sample seed by the real CLI."""
+    import shutil
+
+    from tests.conftest import SAMPLE, settle
+
+    root = tmp_path_factory.mktemp("loaded")
+    seeds = root / "seeds"
+    seeds.mkdir()
+    shutil.copy(SAMPLE, seeds / SAMPLE.name)
+    settle(seeds / SAMPLE.name)
+    wh = root / "data" / "newsflow.duckdb"
+    assert newsflow_cli("run", seeds, "-w", wh).returncode == 0
+    return wh
+
+
+def _copy(wh, tmp_path):
+    import shutil
+
+    target = tmp_path / "data" / "newsflow.duckdb"
+    target.parent.mkdir(parents=True)
+    shutil.copy(wh, target)
+    return target
+
+
+def test_validate_passes_builds_data_docs_and_fails_on_broken_rows(loaded, tmp_path):
+    import duckdb
+
+    wh = _copy(loaded, tmp_path)
+    ok = newsflow_cli("validate", "-w", wh)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "0 blocking failures" in ok.stdout
+    assert (wh.parent / "quality" / "index.html").exists()
+    assert list((wh.parent / "quality" / "validations").rglob("*.html"))
+
+    con = duckdb.connect(str(wh))
+    con.execute("update events set event_type = 'PICNIC' where event_id = (select min(event_id) from events)")
+    con.close()
+    bad = newsflow_cli("validate", "-w", wh)
+    assert bad.returncode == 1
+    assert "PICNIC" in bad.stdout and "events" in bad.stdout
+    con = duckdb.connect(str(wh), read_only=True)
+    assert con.execute("select count(*) from validation_results where run_id like 'validate-%' "
+                       "and not success and blocking").fetchone()[0] == 1
+    con.close()
+
+
+def test_query_writes_files_in_each_format(loaded, tmp_path):
+    import pyarrow.parquet as pq
+
+    pq_out, csv_out = tmp_path / "events.parquet", tmp_path / "n.csv"
+    r = newsflow_cli("query", "select event_type, trigger from events", "-w", loaded, "--format", "parquet", "-o", pq_out)
+    assert r.returncode == 0, r.stderr
+    assert pq.read_table(pq_out).num_rows > 10
+    assert newsflow_cli("query", "select count(*) as n from comments", "-w", loaded, "--format", "csv", "-o", csv_out).returncode == 0
+    assert csv_out.read_text().splitlines() == ["n", "5"]
+    no_file = newsflow_cli("query", "select 1", "-w", loaded, "--format", "parquet")
+    assert no_file.returncode != 0 and "--output" in no_file.stderr
+
+
+def test_query_during_a_load_waits_then_says_a_run_is_loading(loaded, tmp_path):
+    import duckdb
+
+    wh = _copy(loaded, tmp_path)
+    holder = duckdb.connect(str(wh))  # what a loading run holds
+    try:
+        r = newsflow_cli("query", "select count(*) from comments", "-w", wh)
+    finally:
+        holder.close()
+    assert r.returncode != 0
+    assert "a newsflow run is loading" in r.stderr and "Traceback" not in r.stderr
+    assert "5" in newsflow_cli("query", "select count(*) from comments", "-w", wh).stdout

@@ -53,6 +53,15 @@ BREAKAGES = {
     "offset past body": ("entities", lambda t: _replace(_replace(t, "end_char", 0, 10_000), "start_char", 0, 9_990), "expect_column_pair_values_a_to_be_greater_than_b"),
     "unknown event type": ("events", lambda t: _replace(t, "event_type", 0, "PICNIC"), "expect_column_values_to_be_in_set"),
     "text not at offsets": ("entities", lambda t: _replace(t, "text", 0, "Atlantis"), "expect_column_values_to_be_in_set"),
+    "null key": ("comments", lambda t: _replace(t, "comment_id", 0, None), "expect_column_values_to_not_be_null"),
+    "bad sha256": ("articles", lambda t: _replace(t, "source_sha256", 0, "not-a-hash"), "expect_column_values_to_match_regex"),
+    "bad country code": ("entities", lambda t: _replace(t, "country_code", 0, "Iraq"), "expect_column_values_to_match_regex"),
+    "negative count": ("comments", lambda t: _replace(t, "n_words", 0, -3), "expect_column_values_to_be_between"),
+    "unknown label": ("entities", lambda t: _replace(t, "label", 0, "MONEY"), "expect_column_values_to_be_in_set"),
+    "unknown modality": ("events", lambda t: _replace(t, "modality", 0, "rumoured"), "expect_column_values_to_be_in_set"),
+    "mention of a missing doc": ("entities", lambda t: _replace(t, "doc_id", 0, "com_missing"), "expect_column_values_to_be_in_set"),
+    "event entity not in catalog": ("events", lambda t: _replace(t, "actor_entity_id", 0, "ent_unknown"), "expect_column_values_to_be_in_set"),
+    "confidence out of range": ("events", lambda t: _replace(t, "confidence", 0, 1.5), "expect_column_values_to_be_between"),
 }
 
 
@@ -84,6 +93,16 @@ def test_broken_batch_is_caught_and_only_the_bad_source_is_kept_out(two_sources,
         assert con.execute("select count(*) from comments").fetchone()[0] == 5
         assert con.execute("select reason from quarantine").fetchone()[0].startswith("failed blocking check")
         assert con.execute("select count(*) from validation_results where not success and blocking").fetchone()[0] >= 1
+
+
+def test_a_missing_column_fails_the_column_set_check_for_the_whole_batch(two_sources):
+    parsed, mentions, events = two_sources
+    tables = _tables(parsed, mentions, events)
+    tables["events"] = tables["events"].drop_columns(["modality"])
+    results = validate_tables(tables, {d.doc_id: d.text for d in parsed.docs}, owners={d.doc_id: d.article_id for d in parsed.docs})
+    assert any(r.expectation == "expect_table_columns_to_match_set" and not r.success for r in results)
+    excluded, rejected, loading = apply_verdict(results, parsed.articles_by_source)
+    assert len(rejected) == 2 and loading == []
 
 
 def test_warnings_are_recorded_but_do_not_block(two_sources):

@@ -81,10 +81,7 @@ def load_batch(con, *, run_id: str, batch: int, lake_paths: dict[str, str], load
             con.execute("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [run_id, q["source_path"], q["source_key"], q.get("source_sha256"), q["stage"],
                          q["reason"], q.get("quarantine_path"), now])
-        for v in validation_rows:
-            con.execute("INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [run_id, batch, v["table"], v["expectation"], v["column"], v["blocking"], v["success"],
-                         v["unexpected_count"], json.dumps(v["sample"]), now])
+        record_validation(con, run_id, batch, validation_rows, now)
         if counts.get("entities") or loaded_sources:
             rebuild_catalog(con)
         con.execute("COMMIT")
@@ -92,6 +89,14 @@ def load_batch(con, *, run_id: str, batch: int, lake_paths: dict[str, str], load
         con.execute("ROLLBACK")
         raise
     return counts
+
+
+def record_validation(con, run_id: str, batch: int, rows: list[dict], at: datetime | None = None) -> None:
+    at = at or datetime.now(timezone.utc)
+    for v in rows:
+        con.execute("INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, batch, v["table"], v["expectation"], v["column"], v["blocking"], v["success"],
+                     v["unexpected_count"], json.dumps(v["sample"]), at])
 
 
 def record_run(con, row: dict) -> None:

@@ -1,34 +1,50 @@
-"""Read-only querying: what `newsflow query` and `newsflow status` run."""
+"""Read-only access: what `newsflow query`, `newsflow status` and `newsflow validate` read."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from tasks.errors import NewsflowError
+from tasks.schemas import TABLES
 from warehouse.db import connect
 
-READ_ONLY_CONFIG = {"enable_external_access": False, "access_mode": "READ_ONLY"}
-"""No files outside the warehouse (read_text, COPY TO, ATTACH), no writes."""
+READ_ONLY_CONFIG = {"enable_external_access": False}
+"""With a read-only connection: no writes, and no files outside the warehouse (read_text, COPY TO,
+ATTACH, read_parquet of other paths)."""
 
 
-def run_query(path: Path, sql: str, wait_seconds: float = 5.0) -> tuple[list[str], list[tuple]]:
-    con = connect(path, read_only=True, wait_seconds=wait_seconds, config={"enable_external_access": False})
+def query_arrow(path: Path, sql: str, wait_seconds: float = 5.0) -> pa.Table:
+    """The result of one read-only query as an Arrow table (empty for statements without rows)."""
+    con = connect(path, read_only=True, wait_seconds=wait_seconds, config=READ_ONLY_CONFIG)
     try:
         cur = con.execute(sql)
         if cur.description is None:
-            return [], []
-        columns = [d[0] for d in cur.description]
-        return columns, cur.fetchall()
+            return pa.table({})
+        return cur.fetch_arrow_table()
     except duckdb.Error as exc:
         message = str(exc).split("\n")[0]
-        if "read-only" in message.lower() or "read only" in message.lower():
+        low = message.lower()
+        if "read-only" in low or "read only" in low:
             message = f"the warehouse is opened read-only for queries: {message}"
-        elif "external access" in message.lower() or "enable_external_access" in message.lower():
+        elif "external access" in low or "enable_external_access" in low:
             message = f"queries cannot read or write files outside the warehouse: {message}"
         raise NewsflowError(message) from exc
     finally:
         con.close()
+
+
+def run_query(path: Path, sql: str, wait_seconds: float = 5.0) -> tuple[list[str], list[tuple]]:
+    table = query_arrow(path, sql, wait_seconds)
+    columns = table.column_names
+    return columns, [tuple(r[c] for c in columns) for r in table.to_pylist()]
+
+
+def read_tables(path: Path) -> dict[str, pa.Table]:
+    """The four content tables as they are in the warehouse, columns in lake order."""
+    return {name: query_arrow(path, f"SELECT {', '.join(schema.names)} FROM {name}").cast(schema)
+            for name, schema in TABLES.items()}
 
 
 STATUS_QUERIES = {
