@@ -48,6 +48,7 @@ def run(
     settle_seconds: float = typer.Option(2.0, min=0, help="Files modified more recently than this wait for the next run."),
     max_file_mb: float = typer.Option(20.0, min=0.001, help="Larger seed files are quarantined."),
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Also take files in sub-folders of the seed folders."),
+    wait: float = typer.Option(60.0, min=0, help="Seconds to wait for another run loading into the same warehouse before skipping."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
 ) -> None:
     """Ingest new and changed seed files into the warehouse (the Prefect flow `ingest`).
@@ -74,13 +75,16 @@ def run(
 
         summary = ingest(seeds=list(seeds), warehouse=str(settings.warehouse), model=settings.model,
                          batch_size=batch_size, n_process=n_process, settle_seconds=settle_seconds,
-                         max_file_mb=max_file_mb, recursive=recursive)
+                         max_file_mb=max_file_mb, recursive=recursive, wait_seconds=wait)
     except NewsflowError as exc:
         _fail(str(exc))
     _print_summary(summary)
 
 
 def _print_summary(s: dict) -> None:
+    if s["status"] == "skipped":
+        out.print(f"skipped: another run was loading into this warehouse (run {s['run_id']} recorded as skipped)")
+        return
     loaded = sum(s[t] for t in ("articles", "comments", "entities", "events"))
     t = Table(title="newsflow run", show_header=True, header_style="bold")
     t.add_column("what")
@@ -202,6 +206,60 @@ def validate(warehouse: Optional[Path] = WarehouseOpt) -> None:
               f"run {run_id}; Data Docs: {settings.quality_dir / 'index.html'}")
     if blocking:
         raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    seeds_dir: Path = typer.Argument(Path("seeds"), help="The drop folder to pick new seeds up from."),
+    interval: Optional[float] = typer.Option(None, "--interval", min=1, help="Run every this many seconds."),
+    cron: Optional[str] = typer.Option(None, "--cron", help='Run on a cron schedule, e.g. "*/15 * * * *".'),
+    watch: bool = typer.Option(False, "--watch", help="Also start a run soon after a new file settles in the folder."),
+    warehouse: Optional[Path] = WarehouseOpt,
+    model: Optional[str] = typer.Option(None, envvar="NEWSFLOW_MODEL", help="spaCy model package or path."),
+    settle_seconds: float = typer.Option(2.0, min=0, help="Files modified more recently than this wait for the next run."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
+) -> None:
+    """Serve the `ingest` flow on a schedule until Ctrl-C.
+
+    Uses the Prefect server at PREFECT_API_URL when set; otherwise starts a local one (SQLite,
+    127.0.0.1, a free port) beside the warehouse and stops it on exit. Each scheduled run takes
+    only new or changed seeds, so an idle run costs little and loads nothing; runs never overlap.
+    """
+    import os
+    import signal
+
+    if (interval is None) == (cron is None):
+        _fail("give exactly one of --interval SECONDS or --cron EXPR")
+    if not seeds_dir.is_dir():
+        _fail(f"{seeds_dir}: no such folder")
+    settings = resolve_settings(warehouse, model=model)
+    from flows import prefect_env
+    from flows.prefect_server import prefect_server
+
+    prefect_env.configure(settings.prefect_home, verbose)
+    # The runner looks for due runs every 10 s by default: too slow for short intervals.
+    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", str(max(1, min(10, int((interval or 60) / 3)))))
+    from flows.progress import set_listener
+
+    set_listener(lambda msg: console.print(f"[dim]·[/] {msg}"))
+    # SIGTERM ends the service like Ctrl-C does, so the server it started is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    parameters = {"seeds": [str(seeds_dir.resolve())], "warehouse": str(settings.warehouse), "model": settings.model,
+                  "settle_seconds": settle_seconds}
+    try:
+        with prefect_server(settings.prefect_home) as api_url:
+            os.environ["PREFECT_API_URL"] = api_url
+            every = f"every {interval:g}s" if interval else f"on cron '{cron}'"
+            console.print(f"newsflow: serving ingest of {seeds_dir} {every}{' and on new files' if watch else ''}; "
+                          f"Prefect UI at {api_url.removesuffix('/api')}; Ctrl-C stops")
+            from flows.serve import serve as serve_flow
+
+            serve_flow(seeds_dir.resolve(), parameters, interval, cron, watch, settle_seconds)
+    except KeyboardInterrupt:
+        pass
+    except NewsflowError as exc:
+        _fail(str(exc))
+    console.print("newsflow: stopped")
 
 
 @app.command()

@@ -13,6 +13,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from flows.progress import say
+from flows.run_lock import run_lock
 from tasks.analyse import analyse_task, batch_tables, parse_task
 from tasks.discover import discover_task
 from tasks.lake import write_lake_task
@@ -30,12 +31,27 @@ def _chunks(items, size):
 
 @flow(name="ingest", persist_result=False, log_prints=False)
 def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = None, batch_size: int = 250,
-           n_process: int = 1, settle_seconds: float = 2.0, max_file_mb: float = 20.0, recursive: bool = False) -> dict:
-    """Ingest new and changed seed files into the warehouse; returns the run's summary."""
+           n_process: int = 1, settle_seconds: float = 2.0, max_file_mb: float = 20.0, recursive: bool = False,
+           wait_seconds: float = 60.0) -> dict:
+    """Ingest new and changed seed files into the warehouse; returns the run's summary. Runs never
+    overlap: one that finds another loading waits up to `wait_seconds`, then skips."""
     settings = resolve_settings(warehouse, model=model, batch_size=batch_size, n_process=n_process,
                                 settle_seconds=settle_seconds, max_file_bytes=int(max_file_mb * 1024 * 1024))
     run_id = str(flow_run.get_id() or uuid.uuid4())
-    started, t0 = datetime.now(timezone.utc), time.monotonic()
+    started = datetime.now(timezone.utc)
+    with run_lock(settings.data_dir, wait_seconds, lambda: say("another run is loading into this warehouse; waiting")) as mine:
+        if not mine:
+            say(f"skipped: another run was still loading after {wait_seconds:.0f}s")
+            summary = {"run_id": run_id, "flow_run_id": run_id, "started_at": started, "finished_at": datetime.now(timezone.utc),
+                       "status": "skipped", "seeds": ", ".join(seeds), "seconds": 0.0}
+            with writer(settings.warehouse) as con:
+                load.record_run(con, summary)
+            return summary
+        return _ingest(settings, seeds, recursive, run_id, started)
+
+
+def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: datetime) -> dict:
+    t0 = time.monotonic()
     with writer(settings.warehouse) as con:
         manifest, loaded, known_ids = load.manifest_state(con), load.loaded_hashes(con), load.known_entity_ids(con)
     found = discover_task(seeds, manifest, loaded, settings.settle_seconds, recursive)

@@ -131,3 +131,17 @@ def test_views_and_readme_queries_return_rows(prefect_harness, seed_dir, warehou
     for sql in examples:
         _, rows = run_query(warehouse, sql)
         assert rows, sql
+
+
+def test_a_run_that_finds_another_loading_skips_and_says_so(prefect_harness, seed_dir, warehouse):
+    from flows.run_lock import run_lock
+
+    with run_lock(warehouse.parent, 0) as held:
+        assert held
+        summary = run(seed_dir, warehouse, wait_seconds=1)
+    assert summary["status"] == "skipped"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("select status from pipeline_runs").fetchall() == [("skipped",)]
+    assert con.execute("select count(*) from articles").fetchone()[0] == 0
+    con.close()
+    assert run(seed_dir, warehouse)["status"] == "completed"

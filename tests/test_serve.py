@@ -1,0 +1,107 @@
+"""`newsflow serve` as a user runs it: a real Prefect server, a schedule, new files dropped in."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import SAMPLE
+from warehouse.query import run_query
+from tasks.errors import NewsflowError
+
+pytestmark = pytest.mark.slow
+
+
+def start_serve(seeds, warehouse, log, *args):
+    exe = Path(sys.executable).with_name("newsflow")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.pop("PREFECT_HOME", None)  # its own Prefect home beside the warehouse
+    return subprocess.Popen([str(exe), "serve", str(seeds), "-w", str(warehouse), "--settle-seconds", "1", *args],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+
+
+def wait_for(predicate, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(1)
+    raise AssertionError(f"timed out after {seconds}s waiting for {what}")
+
+
+def articles_from(warehouse, name):
+    try:
+        _, rows = run_query(warehouse, f"select count(*) from articles where source_path like '%{name}'", wait_seconds=1)
+    except NewsflowError:
+        return 0
+    return rows[0][0]
+
+
+def drop(seeds, name, text):
+    tmp = seeds.parent / f".{name}"
+    tmp.write_text(text, encoding="utf-8")
+    tmp.rename(seeds / name)
+
+
+def descendants(proc):
+    return psutil.Process(proc.pid).children(recursive=True)
+
+
+def stop(proc, children):
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    time.sleep(1)
+    alive = [c.pid for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    assert alive == [], f"processes left behind: {alive}"
+
+
+def test_scheduled_runs_pick_up_new_seeds_and_stop_cleanly(tmp_path):
+    seeds, warehouse, interval = tmp_path / "seeds", tmp_path / "data" / "newsflow.duckdb", 12
+    seeds.mkdir()
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        proc = start_serve(seeds, warehouse, log, "--interval", str(interval))
+    try:
+        wait_for(lambda: "serving ingest" in log_path.read_text(), 150, "the server to start")
+        # An idle scheduled run completes, loads nothing, and is recorded.
+        wait_for(lambda: warehouse.exists() and run_query(warehouse, "select count(*) from pipeline_runs "
+                                                          "where status = 'completed'", 5)[1][0][0] >= 1,
+                 4 * interval + 30, "an idle run to be recorded")
+        drop(seeds, "first.txt", SAMPLE.read_text(encoding="utf-8"))
+        wait_for(lambda: articles_from(warehouse, "first.txt") == 1, 2 * interval + 20, "the first seed")
+        drop(seeds, "second.txt", SAMPLE.read_text(encoding="utf-8").replace("Thursday", "Friday"))
+        wait_for(lambda: articles_from(warehouse, "second.txt") == 1, 2 * interval + 20, "the second seed")
+        children = descendants(proc)
+    except BaseException:
+        proc.kill()
+        print(log_path.read_text())
+        raise
+    stop(proc, children)
+    out = log_path.read_text()
+    assert "Traceback" not in out and "newsflow: stopped" in out
+    _, rows = run_query(warehouse, "select count(*) from pipeline_runs where articles = 0 and status = 'completed'")
+    assert rows[0][0] >= 1
+
+
+def test_watch_starts_a_run_without_waiting_for_the_schedule(tmp_path):
+    seeds, warehouse = tmp_path / "seeds", tmp_path / "data" / "newsflow.duckdb"
+    seeds.mkdir()
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        proc = start_serve(seeds, warehouse, log, "--interval", "3600", "--watch")
+    try:
+        wait_for(lambda: "serving ingest" in log_path.read_text(), 150, "the server to start")
+        time.sleep(3)
+        drop(seeds, "watched.txt", SAMPLE.read_text(encoding="utf-8"))
+        wait_for(lambda: articles_from(warehouse, "watched.txt") == 1, 60, "the watched seed")
+        children = descendants(proc)
+    except BaseException:
+        proc.kill()
+        print(log_path.read_text())
+        raise
+    stop(proc, children)
