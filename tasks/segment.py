@@ -45,12 +45,17 @@ _ATTRIBUTION = re.compile(
 )
 _HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov)\.\s+[A-Z]")
 _RUN_ON = re.compile(r"[a-z][.!?][A-Z][a-z]")
+# The author's note that closes many opinion pieces: "David Morley is president and CEO of ...".
+_BIO = re.compile(r"^(?:[A-Z][\w.'’-]+\s){1,4}(?:[A-Z][\w.'’-]+)(?:,[^.]{0,150},)?\s(?:is|was|are)\s(?:a|an|the|president|"
+                  r"director|professor|chair|editor|author|executive|senior|former|founder|co-founder|ceo|chief|"
+                  r"member|principal|partner|fellow|lecturer|associate|assistant|vice)\b")
+_CONTACT = re.compile(r"^(?:\S+@\S+\.\w{2,}|(?:follow|email|e-mail|contact)\b.{0,80}(?:twitter|@|email|\.com)\S*)\.?$", re.IGNORECASE)
 _CONTRACTION = re.compile(r"\w(?:n['’]t|['’](?:m|re|ve|d|ll))\b", re.IGNORECASE)
 
 FEATURES = (
     "first_person", "we_person", "second_person", "exclamation", "question", "ellipsis",
     "quote", "attribution", "honorific", "log_words", "short", "informal", "contraction",
-    "caps", "digits", "run_on", "lower_start", "novelty",
+    "caps", "digits", "run_on", "lower_start", "novelty", "author_bio", "quotes_earlier",
 )
 """The features, in the order the trainer and the scorer use them."""
 
@@ -67,8 +72,25 @@ def is_marker(paragraph: str) -> bool:
     return len(paragraph) <= 40 and bool(_MARKER.match(paragraph))
 
 
-def paragraph_features(paragraph: str, seen_words: set[str]) -> list[float]:
-    """Style features of one paragraph; `seen_words` are the lower-cased words of those before it."""
+_QUOTED = re.compile(r"[\"“”‘’']([^\"“”‘’']{12,200})[\"“”‘’']")
+
+
+def quotes_earlier(paragraph: str, earlier: list[str]) -> bool:
+    """The paragraph quotes words that stand earlier on the page (a reader quoting the article)."""
+    quotes = _QUOTED.findall(paragraph)
+    if not quotes:
+        return False
+    text = " ".join(earlier)
+    for quote in quotes:
+        quoted = " ".join(quote.split()).strip(" .,;:!?").lower()
+        if len(quoted.split()) >= 3 and quoted in text:
+            return True
+    return False
+
+
+def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] = ()) -> list[float]:
+    """Style features of one paragraph; `seen_words` are the lower-cased words of those before it
+    and `earlier` their lower-cased texts."""
     words = _WORD.findall(paragraph)
     lower = [w.lower() for w in words]
     n = max(len(words), 1)
@@ -76,7 +98,8 @@ def paragraph_features(paragraph: str, seen_words: set[str]) -> list[float]:
     novelty = len(content - seen_words) / len(content) if content else 1.0
     return [
         min(sum(w in _FIRST for w in lower) / n * 10, 1.0),
-        min(sum(w in _WE for w in lower) / n * 10, 1.0),
+        # "US" is the country, not the pronoun.
+        min(sum(lw in _WE and w != "US" for w, lw in zip(words, lower)) / n * 10, 1.0),
         min(sum(w in _SECOND for w in lower) / n * 10, 1.0),
         float("!" in paragraph),
         float("?" in paragraph),
@@ -88,30 +111,39 @@ def paragraph_features(paragraph: str, seen_words: set[str]) -> list[float]:
         float(len(words) < 25),
         min(sum(w in _INFORMAL for w in lower) / n * 10, 1.0),
         min(len(_CONTRACTION.findall(paragraph)) / 3.0, 1.0),
-        min(sum(1 for w in words if len(w) > 1 and w.isupper()) / n * 10, 1.0),
+        # Shouting, not acronyms: "NEVER", not "US" or "NATO".
+        min(sum(1 for w in words if len(w) > 4 and w.isupper()) / n * 10, 1.0),
         float(bool(re.search(r"\d", paragraph))),
         float(bool(_RUN_ON.search(paragraph))),
         float(paragraph[:1].islower()),
         novelty,
+        float((bool(_BIO.match(paragraph)) and len(words) < 80) or bool(_CONTACT.match(paragraph))),
+        float(quotes_earlier(paragraph, earlier)),
     ]
 
 
 def page_features(paragraphs: list[str]) -> list[list[float]]:
     seen: set[str] = set()
+    earlier: list[str] = []
     rows = []
     for p in paragraphs:
-        rows.append(paragraph_features(p, seen))
+        rows.append(paragraph_features(p, seen, earlier))
         seen |= {w.lower() for w in _WORD.findall(p) if len(w) > 3}
+        earlier.append(" ".join(p.split()).lower())
     return rows
 
 
-BOUNDARY_FEATURES = FEATURES + ("bias", "overlap")
+BOUNDARY_FEATURES = FEATURES + ("bias", "overlap", "bio_before")
 """Per candidate boundary: the paragraph features summed over the comments, their count, and how
 much of each comment's vocabulary the article before the boundary already used (summed)."""
 
 
 def content_words(paragraph: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(paragraph) if len(w) > 3}
+
+
+_BIAS, _OVERLAP, _BIO_BEFORE = (BOUNDARY_FEATURES.index(f) for f in ("bias", "overlap", "bio_before"))
+_AUTHOR_BIO = FEATURES.index("author_bio")
 
 
 def candidate_vectors(paragraphs: list[str]) -> list[list[float]]:
@@ -126,8 +158,10 @@ def candidate_vectors(paragraphs: list[str]) -> list[list[float]]:
         for i in range(k, n):
             for j, v in enumerate(rows[i]):
                 vec[j] += v
-            vec[-2] += 1.0
-            vec[-1] += len(words[i] & article) / len(words[i]) if words[i] else 0.0
+            vec[_BIAS] += 1.0
+            vec[_OVERLAP] += len(words[i] & article) / len(words[i]) if words[i] else 0.0
+        if k < n:
+            vec[_BIO_BEFORE] = rows[k - 1][_AUTHOR_BIO]
         out.append(vec)
         if k < n:
             article |= words[k]
