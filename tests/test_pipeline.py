@@ -74,24 +74,26 @@ def test_bad_seeds_are_quarantined_and_good_ones_still_load(prefect_harness, see
     (seed_dir / "empty.txt").write_bytes(b"")
     (seed_dir / "broken_utf16.txt").write_bytes(b"\xff\xfeh\x00i\x00\x00")
     (seed_dir / "notes.docx").write_bytes(b"PK\x03\x04 not a seed")
+    (seed_dir / "cut.json").write_bytes(b'{"title": "Cut short", "body": "Troops withdrew fr')
     for f in seed_dir.iterdir():
         settle(f)
     summary = run(seed_dir, warehouse)
     reasons = {q["source_path"].rsplit("/", 1)[-1]: q["reason"] for q in summary["quarantine"]}
-    assert set(reasons) == {"binary.txt", "empty.txt", "broken_utf16.txt", "notes.docx"}
+    assert set(reasons) == {"binary.txt", "empty.txt", "broken_utf16.txt", "notes.docx", "cut.json"}
     assert "binary" in reasons["binary.txt"]
     assert "empty" in reasons["empty.txt"]
     assert "UTF-16" in reasons["broken_utf16.txt"]
     assert "unsupported file type .docx" in reasons["notes.docx"]
+    assert "invalid JSON" in reasons["cut.json"]
     c = counts(warehouse)
-    assert (c["articles"], c["comments"], c["quarantine"]) == (1, 5, 4)
+    assert (c["articles"], c["comments"], c["quarantine"]) == (1, 5, 5)
     con = duckdb.connect(str(warehouse), read_only=True)
     stored = con.execute("select quarantine_path from quarantine").fetchall()
     con.close()
     assert all(p and (warehouse.parent / "quarantine").as_posix() in p for (p,) in stored)
     # A quarantined file that has not changed is not retried on the next run.
     again = run(seed_dir, warehouse)
-    assert again["files_quarantined"] == 0 and counts(warehouse)["quarantine"] == 4
+    assert again["files_quarantined"] == 0 and counts(warehouse)["quarantine"] == 5
 
 
 def test_file_still_being_written_waits_for_next_run(prefect_harness, seed_dir, warehouse):
