@@ -7,19 +7,50 @@ from the normalized name and type, identical across documents.
 """
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from spacy.tokens import Doc as SpacyDoc
+from spacy.tokens import Span
 
-from tasks.gazetteer import INSTITUTION_NOUNS, Gazetteer, fold
+from tasks.errors import DataFileError
+from tasks.gazetteer import INSTITUTION_NOUNS, Gazetteer, fold, fuzzy_lookup
 from tasks.ids import stable_id
 
 ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE")
 """spaCy labels kept as entity mentions; dates and numbers are event attributes, not entities."""
 
 _ACRONYM_DEF = re.compile(r"((?:[A-Z][\w'’-]*)(?:\s+(?:of|the|and|for|de|al|[A-Z][\w'’-]*))+)\s+\(([A-Z][A-Za-z]{1,7})\)")
+
+
+RULES_PATH = Path(__file__).parent / "data" / "entity_rules.json"
+
+
+@lru_cache(maxsize=2)
+def load_rules(path: Path = RULES_PATH) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {"sports_cues": frozenset(data["sports_cues"]), "min_sports_cues": int(data["min_sports_cues"]),
+                "place_preps": frozenset(data["place_preps"])}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataFileError(str(path), None, f"entity rules unreadable: {exc!r}") from exc
+
+
+def is_sports_report(doc: SpacyDoc, rules: dict) -> bool:
+    cues = {t.lemma_.lower() for t in doc if t.lemma_.lower() in rules["sports_cues"]}
+    if "world cup" in doc.text.lower():
+        cues.add("world cup")
+    return len(cues) >= rules["min_sports_cues"]
+
+
+def national_team(country: "Canonical") -> "Canonical":
+    """A country acting as its sports team ("Belgium beat Panama"): an ORG tied to that country."""
+    return Canonical(stable_id("ent", "ORG", country.country_code, "national team"),
+                     f"{country.canonical_name} national team", "ORG", country.country_code, None)
 
 
 @dataclass(frozen=True)
@@ -76,11 +107,15 @@ class DocResolver:
             return self._remember(found, text)
         if name in self.by_initials:
             return self.by_initials[name]
-        if label == "PERSON":
-            words = name.split()
+        words = name.split()
+        if label == "PERSON" or len(words) == 1:
+            # A short form of a person named in full earlier, whatever the model guessed it was.
             for full, canonical in self.people:
                 if len(words) < len(full) and full[-len(words):] == words:
                     return canonical
+        slip = fuzzy_lookup(gaz, words)
+        if slip is not None and slip[0] == len(words):
+            return self._remember(from_gazetteer(gaz, slip[1]), text)
         return self._remember(unknown_entity(name, label), text)
 
     def _institution(self, text: str, noun: str) -> Canonical:
@@ -109,12 +144,71 @@ def sentence_index(starts: list[int], char: int) -> int:
     return max(bisect_right(starts, char) - 1, 0)
 
 
+def _row(doc_id, doc_kind, article_id, starts, start, end, text, label, c: Canonical) -> dict:
+    return {
+        "mention_id": stable_id("men", doc_id, start, end),
+        "doc_id": doc_id, "doc_kind": doc_kind, "article_id": article_id,
+        "sentence_index": sentence_index(starts, start), "start_char": start, "end_char": end, "text": text,
+        "label": label, "entity_id": c.entity_id, "canonical_name": c.canonical_name,
+        "entity_type": c.entity_type, "country_code": c.country_code, "sector": c.sector,
+    }
+
+
+def _repeat_mentions(doc: SpacyDoc, found: list[tuple[Span, str, Canonical]]) -> list[tuple[Span, str, Canonical]]:
+    """Names the model tagged once but missed elsewhere in the same document: other occurrences of
+    a tagged name, and a person's surname alone ("Rathbun" after "Mark Rathbun")."""
+    covered = set()
+    for span, _, _ in found:
+        covered.update(range(span.start, span.end))
+    keys: dict[str, list[tuple[tuple[str, ...], str, Canonical]]] = {}
+    for span, label, c in found:
+        words = tuple(t.text for t in span)
+        if len(span.text) >= 3 and span[0].text[:1].isupper():
+            keys.setdefault(words[0], []).append((words, label, c))
+        if c.entity_type == "PERSON" and len(span) >= 2 and len(span[-1].text) >= 3 and span[-1].text[:1].isupper():
+            keys.setdefault(span[-1].text, []).append(((span[-1].text,), label, c))
+    extra = []
+    for tok in doc:
+        if tok.i in covered or tok.text not in keys or tok.pos_ not in ("PROPN", "NOUN", "ADJ"):
+            continue
+        for words, label, c in sorted(keys[tok.text], key=lambda k: -len(k[0])):
+            end = tok.i + len(words)
+            if end <= len(doc) and tuple(t.text for t in doc[tok.i:end]) == words and not covered.intersection(range(tok.i, end)):
+                extra.append((doc[tok.i:end], label, c))
+                covered.update(range(tok.i, end))
+                break
+    return extra
+
+
+def _misspelt_names(doc: SpacyDoc, gaz: Gazetteer, found) -> list[tuple[Span, str, Canonical]]:
+    """Gazetteer names written with one slip that neither the ruler nor the model caught."""
+    covered = {i for span, _, _ in found for i in range(span.start, span.end)}
+    extra = []
+    for tok in doc:
+        if tok.i in covered or fold(tok.text) not in gaz.by_first_word:
+            continue
+        words = [t for t in doc[tok.i:tok.i + 8] if t.text != "-"]
+        match = fuzzy_lookup(gaz, [t.text for t in words])
+        if match is None:
+            continue
+        n, eid = match
+        span = doc[tok.i:words[n - 1].i + 1]
+        if covered.intersection(range(span.start, span.end)) or not span[-1].text[:1].isupper():
+            continue
+        entry = gaz.entries[eid]
+        extra.append((span, entry.type, from_gazetteer(gaz, eid)))
+        covered.update(range(span.start, span.end))
+    return extra
+
+
 def extract_mentions(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, gaz: Gazetteer,
                      starts: list[int] | None = None) -> list[dict]:
     """Entity mention rows for one analysed document; offsets count into the document's text."""
     starts = starts if starts is not None else sentence_starts(doc)
     resolver = DocResolver(gaz, doc.text)
-    rows = []
+    rules = load_rules()
+    sports = is_sports_report(doc, rules)
+    found: list[tuple[Span, str, Canonical]] = []
     for ent in doc.ents:
         if ent.label_ not in ENTITY_LABELS:
             continue
@@ -122,23 +216,21 @@ def extract_mentions(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str,
         span = ent
         while len(span) > 1 and span[0].lower_ in ("the", "a", "an"):
             span = span[1:]
+        if len(span) > 3 and span[-3].like_num and span[-2].text in ("-", "–") and span[-1].like_num:
+            span = span[:-3]  # a score: "Panama 3-0"
         if len(span) > 1 and span[-1].tag_ == "POS":
             span = span[:-1]
-        c = resolver.resolve(span.text, ent.label_, ent.ent_id_)
-        rows.append({
-            "mention_id": stable_id("men", doc_id, span.start_char, span.end_char),
-            "doc_id": doc_id,
-            "doc_kind": doc_kind,
-            "article_id": article_id,
-            "sentence_index": sentence_index(starts, span.start_char),
-            "start_char": span.start_char,
-            "end_char": span.end_char,
-            "text": span.text,
-            "label": ent.label_,
-            "entity_id": c.entity_id,
-            "canonical_name": c.canonical_name,
-            "entity_type": c.entity_type,
-            "country_code": c.country_code,
-            "sector": c.sector,
-        })
-    return rows
+        label = ent.label_
+        c = resolver.resolve(span.text, label, ent.ent_id_)
+        if c.entity_type in ("PERSON", "GPE", "ORG", "FAC", "LOC") and c.entity_type != label and label != "NORP" \
+                and not ent.ent_id_.startswith("institution:"):
+            label = c.entity_type  # the resolved entity's type wins over the model's guess
+        as_place = span.root.dep_ == "pobj" and span.root.head.lower_ in rules["place_preps"]
+        if sports and label == "GPE" and c.entity_id.startswith(("country:", "nation:")) and not as_place:
+            label, c = "ORG", national_team(c)
+        found.append((span, label, c))
+    found += _misspelt_names(doc, gaz, found)
+    found += _repeat_mentions(doc, found)
+    found.sort(key=lambda f: f[0].start)
+    return [_row(doc_id, doc_kind, article_id, starts, span.start_char, span.end_char, span.text, label, c)
+            for span, label, c in found]

@@ -51,6 +51,8 @@ class Gazetteer:
     by_folded: dict[str, str] = field(default_factory=dict)
     """Case- and punctuation-folded surface form -> entity id (for lookups after NER)."""
     by_demonym: dict[str, str] = field(default_factory=dict)
+    by_first_word: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    """First folded word -> (folded words, entity id) of multi-word names, for spelling variants."""
 
     def lookup(self, text: str) -> GazEntry | None:
         eid = self.by_alias.get(text) or self.by_folded.get(fold(text))
@@ -109,9 +111,41 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
             for surface in (entry.name, *entry.aliases):
                 gaz.by_alias.setdefault(surface, entry.id)
                 gaz.by_folded.setdefault(fold(surface), entry.id)
+                words = tuple(fold(surface).split())
+                if len(words) >= 2:
+                    gaz.by_first_word.setdefault(words[0], []).append((words, entry.id))
             for demonym in entry.demonyms:
                 gaz.by_demonym.setdefault(demonym, entry.id)
     return gaz
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """True when b is a with at most one character inserted, deleted or replaced."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1:] if len(a) < len(b) else a[i + 1:] == b[i + 1:]
+
+
+def fuzzy_lookup(gaz: Gazetteer, words: list[str]) -> tuple[int, str] | None:
+    """(number of words matched, entity id) when `words` start with a multi-word gazetteer name
+    spelt with one slip in one long word ("al Qaidi" for "al Qaida"); None otherwise."""
+    folded = [fold(w) for w in words]
+    for names in (gaz.by_first_word.get(folded[0]) if folded else None) or []:
+        name, eid = names
+        n = len(name)
+        if len(folded) < n or folded[:n] == list(name):
+            continue
+        slips = [(a, b) for a, b in zip(folded[:n], name) if a != b]
+        if len(slips) == 1 and len(slips[0][1]) >= 5 and within_one_edit(*slips[0]):
+            return n, eid
+    return None
 
 
 def ruler_patterns(gaz: Gazetteer) -> list[dict]:

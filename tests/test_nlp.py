@@ -33,7 +33,7 @@ def test_aliases_resolve_to_one_entity_across_documents():
     assert len(us) == 1 and {m["doc_kind"] for m in mentions} == {"article", "comment"}
 
 
-@pytest.mark.parametrize("gold", [e for e in SEED_GOLD["entities"] if e["canonical"] != "Al-Qaeda"],
+@pytest.mark.parametrize("gold", SEED_GOLD["entities"],
                          ids=lambda e: e["canonical"])
 def test_sample_seed_entities_have_canonical_name_type_and_country(sample, gold):
     _, mentions, _ = sample
@@ -100,3 +100,32 @@ def test_malformed_gazetteer_names_file_and_line(tmp_path):
     good.write_text('{"id": "x:1", "name": "Atlantis", "type": "GPE"\n')
     with pytest.raises(DataFileError, match=r"a\.jsonl:1: not valid JSON"):
         load_gazetteer.__wrapped__(tmp_path)
+
+
+def _mentions(text):
+    from tasks.documents import Doc
+
+    mentions, _ = analyse_docs([Doc("d", "article", "d", text, None)], DEFAULT_MODEL)
+    return mentions
+
+
+def test_countries_in_football_reports_are_their_national_teams():
+    text = ("Belgium beat Panama 3-0 in their World Cup opener. The striker scored from a header after half-time, "
+            "and the goalkeeper saved a penalty. Belgium face Tunisia in the next match at the stadium.")
+    teams = {m["text"]: (m["label"], m["canonical_name"], m["country_code"]) for m in _mentions(text) if m["text"] in ("Belgium", "Panama")}
+    assert teams["Belgium"] == ("ORG", "Belgium national team", "BEL")
+    assert teams["Panama"][0] == "ORG"
+    # The same country in ordinary news stays a place.
+    plain = _mentions("Belgium raised taxes on Tuesday, the government in Brussels said.")
+    assert [(m["label"], m["canonical_name"]) for m in plain if m["text"] == "Belgium"] == [("GPE", "Belgium")]
+
+
+def test_a_surname_alone_is_the_person_named_in_full_earlier():
+    mentions = _mentions("Mark Rathbun left the group in 2004. Years later, Rathbun said he regretted nothing.")
+    people = {m["entity_id"] for m in mentions if m["text"] in ("Mark Rathbun", "Rathbun")}
+    assert len([m for m in mentions if m["text"] == "Rathbun"]) == 1 and len(people) == 1
+
+
+def test_a_misspelt_gazetteer_name_still_resolves():
+    mentions = _mentions("They blame al Qaidi for the bombing.")
+    assert [(m["text"], m["canonical_name"]) for m in mentions if m["canonical_name"] == "Al-Qaeda"] == [("al Qaidi", "Al-Qaeda")]
