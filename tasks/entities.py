@@ -35,7 +35,8 @@ def load_rules(path: Path = RULES_PATH) -> dict:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         return {"sports_cues": frozenset(data["sports_cues"]), "min_sports_cues": int(data["min_sports_cues"]),
-                "place_preps": frozenset(data["place_preps"])}
+                "place_preps": frozenset(data["place_preps"]),
+                "geographic_words": frozenset(data["geographic_words"])}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataFileError(str(path), None, f"entity rules unreadable: {exc!r}") from exc
 
@@ -225,6 +226,9 @@ def extract_mentions(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str,
         if c.entity_type in ("PERSON", "GPE", "ORG", "FAC", "LOC") and c.entity_type != label and label != "NORP" \
                 and not ent.ent_id_.startswith("institution:"):
             label = c.entity_type  # the resolved entity's type wins over the model's guess
+        if label == "LOC" and not ent.ent_id_ and c.entity_id.startswith("ent_") and \
+                not any(t.lower_ in rules["geographic_words"] for t in span):
+            label, c = "ORG", resolver.resolve(span.text, "ORG", "")
         as_place = span.root.dep_ == "pobj" and span.root.head.lower_ in rules["place_preps"]
         if sports and label == "GPE" and c.entity_id.startswith(("country:", "nation:")) and not as_place:
             label, c = "ORG", national_team(c)
