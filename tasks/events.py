@@ -47,6 +47,8 @@ class Lexicon:
     verb_object: dict[str, str]
     want_verbs: frozenset[str]
     clause_heads: frozenset[str]
+    object_rules: tuple
+    non_violent_causes: frozenset[str]
     modes: dict[str, dict[str, str]]
     quad_class: dict[str, int]
     intensity: dict[str, int]
@@ -80,7 +82,10 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
             want.update(spec.get("want_with_subject", []))
             heads.update(spec.get("clause_heads", []))
             modes[etype] = spec.get("modes", {})
-        return Lexicon(verbs, nouns, phrasal, vobj, frozenset(want), frozenset(heads), modes, quad, inten,
+        rules = tuple((r["type"], r.get("mode"), frozenset(r["verbs"]), frozenset(r["objects"]),
+                       frozenset(r.get("object_entities", []))) for r in data.get("object_rules", []))
+        return Lexicon(verbs, nouns, phrasal, vobj, frozenset(want), frozenset(heads), rules,
+                       frozenset(data.get("non_violent_causes", [])), modes, quad, inten,
                        frozenset(data["speech_verbs"]), frozenset(data["hypothetical_aux"]),
                        frozenset(data["hypothetical_heads"]), frozenset(data["demand_heads"]),
                        frozenset(data["negators"]))
@@ -88,31 +93,55 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         raise DataFileError(str(path), None, f"event lexicon unreadable: {exc!r}") from exc
 
 
-def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token] | None:
-    """(type, first token, last token) when the token triggers an event."""
+def _objects(verb: Token) -> list[Token]:
+    """What a verb acts on: its objects and passive subjects, with their conjuncts."""
+    heads = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
+    heads += [c for h in heads for c in h.conjuncts]
+    # "100kg of explosives", "a large amount of ammunition": the measure's content.
+    return heads + [o for h in heads for p in h.children if p.dep_ == "prep" and p.lower_ == "of"
+                    for o in p.children if o.dep_ == "pobj"]
+
+
+def _object_rule(token: Token, lemma: str, lex: Lexicon) -> tuple[str, str | None] | None:
+    for etype, mode, verbs, objects, entities in lex.object_rules:
+        if lemma in verbs:
+            for obj in _objects(token):
+                if obj.lemma_.lower() in objects or obj.ent_type_ in entities:
+                    return etype, mode
+    return None
+
+
+def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token, str | None] | None:
+    """(type, first token, last token, mode if the trigger itself says it) when the token
+    triggers an event."""
     lemma = token.lemma_.lower()
     if token.pos_ in ("VERB", "AUX") or token.tag_.startswith("VB"):
+        by_object = _object_rule(token, lemma, lex)
+        if by_object:
+            return by_object[0], token, token, by_object[1]
         for child in token.children:
             if child.dep_ in ("prt", "prep") and f"{lemma} {child.lower_}" in lex.phrasal:
-                return lex.phrasal[f"{lemma} {child.lower_}"], token, child
+                return lex.phrasal[f"{lemma} {child.lower_}"], token, child, None
             if child.dep_ == "dobj" and f"{lemma} {child.lemma_.lower()}" in lex.verb_object:
-                return lex.verb_object[f"{lemma} {child.lemma_.lower()}"], token, child
+                return lex.verb_object[f"{lemma} {child.lemma_.lower()}"], token, child, None
         if lemma in lex.want_verbs:
             # "want the US to withdraw": a demand on someone else, not a wish of one's own.
             for child in token.children:
                 if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and any(g.dep_ in _SUBJECTS for g in child.children)):
-                    return "REQUEST", token, token
+                    return "REQUEST", token, token, None
             return None
         if lemma in lex.clause_heads and _children(token, "xcomp"):
             # "parliament voted to oust them": a demand whose content is the clause.
-            return "REQUEST", token, token
+            return "REQUEST", token, token, None
         if token.pos_ == "AUX":
             return None
         etype = lex.verbs.get(lemma)
-        return (etype, token, token) if etype else None
+        if etype and etype != "ASSAULT" and token.dep_ in ("amod", "compound"):
+            return None  # a participle describing a noun ("UAE-backed forces") tells no new event
+        return (etype, token, token, None) if etype else None
     if token.pos_ in ("NOUN", "PROPN") and token.ent_type_ not in ("GPE", "ORG", "PERSON", "NORP", "LOC", "FAC"):
         etype = lex.nouns.get(lemma) or lex.nouns.get(token.lower_)
-        return (etype, token, token) if etype else None
+        return (etype, token, token, None) if etype else None
     return None
 
 
@@ -318,6 +347,12 @@ def _mode(trigger: Token, etype: str, lex: Lexicon) -> str | None:
     return None
 
 
+def _non_violent(trigger: Token, lex: Lexicon) -> bool:
+    """Deaths and blasts the clause puts down to nature or accident ("a tsunami killed 43")."""
+    scope = trigger.head if trigger.dep_ not in ("ROOT",) else trigger
+    return any(t.lemma_.lower() in lex.non_violent_causes for t in scope.subtree)
+
+
 def _entity_for(span: Span | None, entities_by_start: dict[int, dict]) -> dict | None:
     if span is None:
         return None
@@ -342,7 +377,9 @@ def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, m
             found = _trigger(token, lex)
             if not found:
                 continue
-            etype, first, last = found
+            etype, first, last, trigger_mode = found
+            if etype == "ASSAULT" and _non_violent(token, lex):
+                continue
             actor_tok, target_tok = _arguments(token, lex)
             actor = _phrase(actor_tok) if actor_tok is not None else None
             target = _phrase(target_tok) if target_tok is not None else None
@@ -371,7 +408,7 @@ def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, m
                 "trigger_start": trigger_start,
                 "trigger_end": trigger_end,
                 "event_type": etype,
-                "mode": _mode(token, etype, lex),
+                "mode": trigger_mode or _mode(token, etype, lex),
                 "actor": actor.text if actor is not None else None,
                 "actor_entity_id": actor_ent["entity_id"] if actor_ent else None,
                 "actor_sector": actor_ent["sector"] if actor_ent else None,
