@@ -141,6 +141,8 @@ def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token, str | None]
         return (etype, token, token, None) if etype else None
     if token.pos_ in ("NOUN", "PROPN") and token.ent_type_ not in ("GPE", "ORG", "PERSON", "NORP", "LOC", "FAC"):
         etype = lex.nouns.get(lemma) or lex.nouns.get(token.lower_)
+        if etype and etype != "ASSAULT" and token.dep_ == "compound":
+            return None  # a noun modifying another ("aid workers", "peace envoy") tells no event
         return (etype, token, token, None) if etype else None
     return None
 
@@ -260,6 +262,17 @@ def _is_place_phrase(ent: Span) -> bool:
     if root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS:
         return True
     return root.dep_ in ("npadvmod", "appos") and root.head.dep_ == "pobj"
+
+
+def _attached_to(head: Token, trigger: Token) -> bool:
+    """The place phrase modifies the trigger, its argument, or its argument's phrase, not a
+    noun further down ("attacks in response to support for the onslaught in Gaza")."""
+    hops = 0
+    while head.i != trigger.i and hops < 3:
+        if head.head.i == head.i:
+            return False
+        head, hops = head.head, hops + 1
+    return head.i == trigger.i and hops <= 2
 
 
 def _inside(inner: Span, outer: Span | None) -> bool:
@@ -384,7 +397,8 @@ def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, m
             actor = _phrase(actor_tok) if actor_tok is not None else None
             target = _phrase(target_tok) if target_tok is not None else None
             places = [p for p in _clause_entities(token, _PLACE_LABELS)
-                      if _is_place_phrase(p) and not _inside(p, actor) and not _inside(p, target)]
+                      if _is_place_phrase(p) and _attached_to(p.root.head.head, token)
+                      and not _inside(p, actor) and not _inside(p, target)]
             dates = _clause_entities(token, {"DATE"})
             modality, negated, source = _modality(token, lex, sentence)
             fatalities, injured = _casualties(token, target_tok) if etype == "ASSAULT" else (None, None)
@@ -432,4 +446,49 @@ def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, m
                 "sentence": sentence.text,
                 "sentence_start": sentence.start_char,
             })
+    return cluster_mentions(rows)
+
+
+def _compatible(a: dict, b: dict) -> bool:
+    """Two mentions could be one event: nothing they state contradicts the other."""
+    for key in ("target_entity_id", "location_entity_id", "actor_entity_id"):
+        if a[key] and b[key] and a[key] != b[key]:
+            return False
+    return a["negated"] == b["negated"]
+
+
+def _places(row: dict) -> set[str]:
+    return {row[k] for k in ("target_entity_id", "location_entity_id") if row[k]}
+
+
+_ANAPHOR = re.compile(r"^(?:the|this|that)\s+\w+$", re.IGNORECASE)
+
+
+def cluster_mentions(rows: list[dict], window: int = 1) -> list[dict]:
+    """Mentions of one event within a document share an event_cluster_id (the id of its first
+    mention). A mention joins an earlier cluster of its type, at most `window` sentences back and
+    contradicting none of its members, when it is in the same sentence as a member, names the same
+    target or place, or is a definite reference ("the attack")."""
+    text_before = {}
+    clusters: list[list[dict]] = []
+    for row in rows:
+        row["event_cluster_id"] = row["event_id"]
+        start = row["trigger_start"] - row["sentence_start"]
+        text_before[row["event_id"]] = row["sentence"][max(0, start - 5):start + len(row["trigger"])]
+        for members in reversed(clusters):
+            last = members[-1]
+            if row["sentence_index"] - last["sentence_index"] > window:
+                continue
+            if last["event_type"] != row["event_type"] or not all(_compatible(m, row) for m in members):
+                continue
+            same_sentence = any(m["sentence_index"] == row["sentence_index"] for m in members)
+            shared = any(_places(m) & _places(row) for m in members)
+            anaphor = bool(_ANAPHOR.match(text_before[row["event_id"]].strip())) and not row["trigger"].endswith("s")
+            plural = {m["trigger"].lower() != m["trigger_lemma"] and m["trigger"].endswith("s") for m in members + [row]}
+            if (same_sentence or shared or anaphor) and len(plural) == 1:
+                row["event_cluster_id"] = members[0]["event_id"]
+                members.append(row)
+                break
+        else:
+            clusters.append([row])
     return rows

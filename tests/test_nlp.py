@@ -129,3 +129,36 @@ def test_a_surname_alone_is_the_person_named_in_full_earlier():
 def test_a_misspelt_gazetteer_name_still_resolves():
     mentions = _mentions("They blame al Qaidi for the bombing.")
     assert [(m["text"], m["canonical_name"]) for m in mentions if m["canonical_name"] == "Al-Qaeda"] == [("al Qaidi", "Al-Qaeda")]
+
+
+def test_mentions_of_one_event_share_a_cluster(sample):
+    _, _, events = sample
+    [fired] = _find(events, "fired", "article")
+    [targeted] = _find(events, "targeted", "article")
+    [hit] = _find(events, "hit", "article")
+    assert fired["event_cluster_id"] == targeted["event_cluster_id"] == fired["event_id"]
+    assert hit["event_cluster_id"] != fired["event_cluster_id"]  # negated: a different claim
+
+
+def _events(text):
+    from tasks.documents import Doc
+
+    _, events = analyse_docs([Doc("d", "article", "d", text, None)], DEFAULT_MODEL)
+    return [(e["trigger"], e["event_type"], e["mode"]) for e in events]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Police seized guns and 80,000 rounds of ammunition in a raid on Monday.", ("seized", "COERCE", "seizure")),
+    ("Security forces discovered 100kg of explosives near the farms.", ("discovered", "COERCE", "seizure")),
+    ("The army captured a senior commander of the group.", ("captured", "COERCE", "arrest")),
+    ("Turkish forces set up a new observation point in Idlib.", ("set", "MOBILIZE", "new base")),
+    ("Police fired tear gas to disperse the crowd.", ("fired", "COERCE", "crowd control")),
+    ("Gunmen abducted two aid workers on the road to Kirkuk.", ("abducted", "ASSAULT", "abduction")),
+], ids=["seizure", "discovery", "arrest", "new-base", "crowd-control", "abduction"])
+def test_what_a_verb_acts_on_decides_the_event(text, expected):
+    assert expected in _events(text)
+
+
+def test_deaths_by_nature_are_not_assaults():
+    assert not [e for e in _events("A tsunami killed at least 43 people on Java.") if e[1] == "ASSAULT"]
+    assert [e for e in _events("Militants killed at least 43 people on Java.") if e[1] == "ASSAULT"]
