@@ -49,6 +49,9 @@ def run(
     max_file_mb: float = typer.Option(20.0, min=0.001, help="Larger seed files are quarantined."),
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Also take files in sub-folders of the seed folders."),
     wait: float = typer.Option(60.0, min=0, help="Seconds to wait for another run loading into the same warehouse before skipping."),
+    task_runner: str = typer.Option("local", "--task-runner", help="local, or dask: parse and analyse batches on a Dask cluster."),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Scheduler of an existing Dask cluster (tcp://host:8786); without it a local cluster is started."),
+    dask_workers: int = typer.Option(2, "--dask-workers", min=1, help="Worker processes of the local Dask cluster, and batches in flight."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
 ) -> None:
     """Ingest new and changed seed files into the warehouse (the Prefect flow `ingest`).
@@ -73,7 +76,15 @@ def run(
         with console.status("starting Prefect and loading the spaCy model…"):
             from flows.ingest import ingest
 
-        summary = ingest(seeds=list(seeds), warehouse=str(settings.warehouse), model=settings.model,
+        flow = ingest
+        parallel = 1
+        if task_runner == "dask":
+            from flows.dask_runner import dask_task_runner
+
+            flow, parallel = ingest.with_options(task_runner=dask_task_runner(dask_address, dask_workers)), dask_workers
+        elif task_runner != "local":
+            _fail(f"--task-runner {task_runner!r}: choose local or dask")
+        summary = flow(seeds=list(seeds), warehouse=str(settings.warehouse), model=settings.model, parallel_batches=parallel,
                          batch_size=batch_size, n_process=n_process, settle_seconds=settle_seconds,
                          max_file_mb=max_file_mb, recursive=recursive, wait_seconds=wait)
     except NewsflowError as exc:

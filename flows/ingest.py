@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import deque
 from datetime import datetime, timezone
 
 from prefect import flow
@@ -19,7 +20,7 @@ from tasks.discover import discover_task
 from tasks.lake import write_lake_task
 from tasks.manifest import batch_records, duplicate_records
 from tasks.settings import resolve_settings
-from tasks.validate import apply_verdict, result_rows, validate_task
+from tasks.validate import apply_verdict, data_docs_task, result_rows, validate_task
 from warehouse import load
 from warehouse.db import writer
 
@@ -29,12 +30,19 @@ def _chunks(items, size):
         yield items[i:i + size]
 
 
+def _value(x):
+    """A task's result, whether it ran in place or was submitted to a task runner."""
+    return x.result() if hasattr(x, "result") else x
+
+
 @flow(name="ingest", persist_result=False, log_prints=False)
 def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = None, batch_size: int = 250,
            n_process: int = 1, settle_seconds: float = 2.0, max_file_mb: float = 20.0, recursive: bool = False,
-           wait_seconds: float = 60.0) -> dict:
+           wait_seconds: float = 60.0, parallel_batches: int = 1) -> dict:
     """Ingest new and changed seed files into the warehouse; returns the run's summary. Runs never
-    overlap: one that finds another loading waits up to `wait_seconds`, then skips."""
+    overlap: one that finds another loading waits up to `wait_seconds`, then skips. With
+    `parallel_batches` > 1, that many batches are parsed and analysed at once on the flow's task
+    runner (a Dask cluster), while loading stays one batch at a time, in order."""
     settings = resolve_settings(warehouse, model=model, batch_size=batch_size, n_process=n_process,
                                 settle_seconds=settle_seconds, max_file_bytes=int(max_file_mb * 1024 * 1024))
     run_id = str(flow_run.get_id() or uuid.uuid4())
@@ -47,10 +55,10 @@ def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = N
             with writer(settings.warehouse) as con:
                 load.record_run(con, summary)
             return summary
-        return _ingest(settings, seeds, recursive, run_id, started)
+        return _ingest(settings, seeds, recursive, run_id, started, parallel_batches)
 
 
-def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: datetime) -> dict:
+def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: datetime, parallel: int) -> dict:
     t0 = time.monotonic()
     with writer(settings.warehouse) as con:
         manifest, loaded, known_ids = load.manifest_state(con), load.loaded_hashes(con), load.known_entity_ids(con)
@@ -61,9 +69,20 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
     totals = {t: 0 for t in ("articles", "comments", "entities", "events")}
     quarantined, checks_failed, warnings = [], 0, 0
     batches = list(_chunks(found.new, settings.batch_size))
-    for number, batch in enumerate(batches, start=1):
+    in_flight: deque = deque()
+
+    def extract(number, batch):
+        # Parse and analyse run where the task runner puts them; more than one batch at a time
+        # only on a cluster (spaCy's own worker processes must not fork from runner threads).
+        if parallel > 1:
+            parsed = parse_task.submit(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
+            return number, batch, parsed, analyse_task.submit(parsed, settings.model, 1)
         parsed = parse_task(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
-        mentions, events = analyse_task(parsed.docs, settings.model, settings.n_process)
+        return number, batch, parsed, analyse_task(parsed, settings.model, settings.n_process)
+
+    def finish(number, batch, parsed, analysed):
+        nonlocal known_ids, checks_failed, warnings
+        parsed, (mentions, events) = _value(parsed), _value(analysed)
         tables = batch_tables(parsed, mentions, events)
         paths = write_lake_task(tables, settings.lake_dir, run_id, number)
         results = validate_task(tables, {d.doc_id: d.text for d in parsed.docs}, known_ids,
@@ -78,7 +97,7 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
             known_ids = load.known_entity_ids(con)
         for t in totals:
             totals[t] += counts.get(t, 0)
-        quarantined += bad
+        quarantined.extend(bad)
         checks_failed += sum(1 for r in results if r.blocking and not r.success)
         warnings += sum(1 for r in results if not r.blocking and not r.success)
         for q in bad:
@@ -86,6 +105,14 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
         say(f"batch {number}/{len(batches)}: {len(batch)} files, {counts.get('articles', 0)} articles, "
             f"{counts.get('comments', 0)} comments, {counts.get('entities', 0)} entities, {counts.get('events', 0)} events")
 
+    for number, batch in enumerate(batches, start=1):
+        in_flight.append(extract(number, batch))
+        if len(in_flight) >= max(1, parallel):
+            finish(*in_flight.popleft())
+    while in_flight:
+        finish(*in_flight.popleft())
+    if batches:
+        data_docs_task(settings.quality_dir)
     summary = {
         "run_id": run_id, "flow_run_id": str(flow_run.get_id() or ""), "started_at": started,
         "finished_at": datetime.now(timezone.utc), "status": "completed", "seeds": ", ".join(seeds),

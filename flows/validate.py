@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 
 from tasks.settings import Settings
-from tasks.validate import CheckResult, result_rows, validate_tables
+from tasks.validate import CheckResult, build_data_docs, result_rows, validate_tables
 from warehouse import load
 from warehouse.db import writer
 from warehouse.query import read_tables
@@ -20,6 +20,7 @@ def validate_warehouse(settings: Settings) -> tuple[str, list[CheckResult]]:
     owners = {a: a for a in articles.column("article_id").to_pylist()}
     owners |= dict(zip(comments.column("comment_id").to_pylist(), comments.column("article_id").to_pylist()))
     results = validate_tables(tables, texts, owners=owners, quality_dir=settings.quality_dir)
+    build_data_docs(settings.quality_dir)
     run_id = f"validate-{uuid.uuid4()}"
     with writer(settings.warehouse) as con:
         load.record_validation(con, run_id, 0, result_rows(results))

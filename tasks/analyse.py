@@ -90,6 +90,6 @@ def parse_task(seeds: list[SeedFile], run_id: str, ingested_at: datetime, max_by
 
 
 @batch_task(name="analyse")
-def analyse_task(docs: list[Doc], model: str, n_process: int) -> tuple[list[dict], list[dict]]:
+def analyse_task(parsed: ParsedBatch, model: str, n_process: int) -> tuple[list[dict], list[dict]]:
     """spaCy over one batch's documents: entity mentions and events."""
-    return analyse_docs(docs, model, n_process)
+    return analyse_docs(parsed.docs, model, n_process)

@@ -55,10 +55,10 @@ def load_suite(table: str, directory: Path = EXPECTATIONS_DIR) -> dict:
 
 
 @lru_cache(maxsize=4)
-def _checkpoints(directory: Path, quality_dir: Path | None) -> dict:
-    """table -> checkpoint, built once per process, suites folder and report folder: one
+def _checkpoints(directory: Path, quality_dir: Path | None):
+    """(context, table -> checkpoint), built once per process, suites folder and report folder: one
     ephemeral Great Expectations context (building one costs far more than a check), each suite
-    registered once, and with `quality_dir` a Data Docs site there that every run updates."""
+    registered once, and with `quality_dir` a Data Docs site there (built by build_data_docs)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -66,14 +66,12 @@ def _checkpoints(directory: Path, quality_dir: Path | None) -> dict:
         logging.getLogger(name).setLevel(logging.ERROR)
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    actions = []
     if quality_dir is not None:
         ctx.add_data_docs_site("newsflow", {
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(quality_dir)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         })
-        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")]
     source = ctx.data_sources.add_pandas("newsflow")
     checkpoints = {}
     for table in TABLES:
@@ -82,9 +80,9 @@ def _checkpoints(directory: Path, quality_dir: Path | None) -> dict:
         batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("batch")
         definition = ctx.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
         checkpoints[table] = ctx.checkpoints.add(gx.Checkpoint(
-            name=f"newsflow_{table}", validation_definitions=[definition], actions=actions,
+            name=f"newsflow_{table}", validation_definitions=[definition], actions=[],
             result_format={"result_format": "COMPLETE"}))
-    return checkpoints
+    return ctx, checkpoints
 
 
 _SPANS = {"entities": ("start_char", "end_char", "text", "text_matches_body"),
@@ -112,7 +110,7 @@ def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_en
                     quality_dir: Path | None = None) -> list[CheckResult]:
     """Run every suite against its table; `texts` maps doc_id -> body for the offset checks and
     `owners` maps doc_id -> article_id (the batch's documents) to trace failing rows. With
-    `quality_dir`, the Great Expectations Data Docs there are updated."""
+    `quality_dir`, the results are kept for build_data_docs."""
     owners = owners or {}
     article_ids = tables["articles"].column("article_id").to_pylist()
     comment_ids = tables["comments"].column("comment_id").to_pylist()
@@ -121,7 +119,7 @@ def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_en
     results: list[CheckResult] = []
     for name, table in tables.items():
         frame = _with_derived_columns(name, table.to_pandas(), texts)
-        checkpoint = _checkpoints(Path(directory), Path(quality_dir) if quality_dir else None)[name]
+        checkpoint = _checkpoints(Path(directory), Path(quality_dir) if quality_dir else None)[1][name]
         run = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=params)
         [outcome] = run.run_results.values()
         for r in outcome.results:
@@ -147,6 +145,14 @@ def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_en
                 failing_articles=failing,
             ))
     return results
+
+
+def build_data_docs(quality_dir: Path, directory: Path = EXPECTATIONS_DIR) -> Path:
+    """Render the Data Docs for every validation this process ran into `quality_dir`, once per
+    run rather than once per batch; returns the index page."""
+    context, _ = _checkpoints(Path(directory), Path(quality_dir))
+    context.build_data_docs()
+    return Path(quality_dir) / "index.html"
 
 
 def blocked_articles(results: list[CheckResult]) -> dict[str, str]:
@@ -188,3 +194,9 @@ def validate_task(tables: dict[str, pa.Table], texts: dict[str, str], known_enti
                   owners: dict[str, str], quality_dir: Path) -> list[CheckResult]:
     """One batch's tables against their Great Expectations suites; Data Docs in `quality_dir`."""
     return validate_tables(tables, texts, known_entity_ids, owners, quality_dir=quality_dir)
+
+
+@batch_task(name="data-docs")
+def data_docs_task(quality_dir: Path) -> Path:
+    """The run's Great Expectations Data Docs."""
+    return build_data_docs(quality_dir)

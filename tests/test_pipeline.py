@@ -147,3 +147,31 @@ def test_a_run_that_finds_another_loading_skips_and_says_so(prefect_harness, see
     assert con.execute("select count(*) from articles").fetchone()[0] == 0
     con.close()
     assert run(seed_dir, warehouse)["status"] == "completed"
+
+
+def test_dask_cluster_gives_the_same_rows_as_the_default_runner(prefect_harness, seed_dir, tmp_path):
+    import shutil
+
+    from flows.dask_runner import dask_task_runner
+    from flows.ingest import ingest
+    from tests.conftest import ROOT
+
+    for example in ("page.json", "pages.jsonl", "page.md"):
+        shutil.copy(ROOT / "seeds" / "examples" / example, seed_dir / example)
+        settle(seed_dir / example)
+    local_wh, dask_wh = tmp_path / "local" / "wh.duckdb", tmp_path / "dask" / "wh.duckdb"
+    ingest(seeds=[str(seed_dir)], warehouse=str(local_wh), batch_size=2)
+    on_dask = ingest.with_options(task_runner=dask_task_runner(workers=2))
+    summary = on_dask(seeds=[str(seed_dir)], warehouse=str(dask_wh), batch_size=2, parallel_batches=2)
+    assert summary["articles"] == 5
+
+    def rows(wh):
+        con = duckdb.connect(str(wh), read_only=True)
+        try:
+            volatile = {"articles": "exclude (run_id, ingested_at)", "comments": "exclude (run_id)"}
+            return {t: con.execute(f"select * {volatile.get(t, '')} from {t} order by all").fetchall()
+                    for t in ("comments", "entities", "events", "articles")}
+        finally:
+            con.close()
+
+    assert rows(local_wh) == rows(dask_wh)

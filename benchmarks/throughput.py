@@ -1,0 +1,158 @@
+"""End-to-end throughput against the NLP limit, in one process tree and one run.
+
+    python benchmarks/throughput.py [--n 2000] [--small 500] [--runs 3] [--n-process 2] [--gold ../shared/gold]
+
+On the same corpus (benchmarks/corpus.py) and the same number of spaCy worker processes it
+measures, median of --runs each:
+  (a) spaCy alone: nlp.pipe over the texts newsflow analyses (article bodies and comments), with
+      the same pipeline (model + gazetteer ruler): the limit;
+  (b) `newsflow run` end to end into a fresh warehouse (a subprocess: Prefect, parse, spaCy,
+      entities, events, Parquet, Great Expectations, DuckDB), with its peak memory (the whole
+      process tree's resident set, sampled every 0.1 s);
+  (c) a second `newsflow run` with nothing new;
+  (d) a run after adding 1% new files.
+and the peak memory of (b) at --small documents, to show memory does not grow with the corpus.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from corpus import write_corpus  # noqa: E402
+
+OLD = 1_600_000_000  # an mtime long past the settle time
+
+
+def settle(paths) -> None:
+    for p in paths:
+        os.utime(p, (OLD, OLD))
+
+
+def spacy_alone(seed_dir: Path, n_process: int) -> tuple[float, int, int]:
+    """(seconds, documents, words) of nlp.pipe over exactly the texts newsflow analyses."""
+    from tasks.nlp import build_pipeline
+    from tasks.parse import parse_seed
+    from tasks.settings import DEFAULT_MODEL
+
+    texts = []
+    for path in sorted(seed_dir.iterdir()):
+        for page in parse_seed(str(path), path.read_bytes()):
+            texts.append("\n".join(page.paragraphs))
+            texts += [c.text for c in page.comments]
+    nlp = build_pipeline(DEFAULT_MODEL)
+    t0 = time.perf_counter()
+    for _ in nlp.pipe(texts, n_process=n_process, batch_size=64):
+        pass
+    return time.perf_counter() - t0, len(texts), sum(len(t.split()) for t in texts)
+
+
+def newsflow_run(seed_dir: Path, warehouse: Path, n_process: int) -> tuple[float, float]:
+    """(wall seconds, peak resident MB of the process tree) of one `newsflow run`."""
+    exe = Path(sys.executable).with_name("newsflow")
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([str(exe), "run", str(seed_dir), "-w", str(warehouse), "--n-process", str(n_process)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    peak = 0.0
+    stop = threading.Event()
+
+    def sample():
+        nonlocal peak
+        root = psutil.Process(proc.pid)
+        while not stop.is_set():
+            try:
+                procs = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()) / 2**20)
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = proc.communicate()[0].decode(errors="replace")
+    wall = time.perf_counter() - t0
+    stop.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"newsflow run failed:\n{output[-3000:]}")
+    return wall, peak
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--small", type=int, default=500)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--n-process", type=int, default=2)
+    ap.add_argument("--gold", type=Path, default=ROOT.parent / "shared" / "gold")
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="newsflow-bench-"))
+    base = work / "corpus"
+    if base.exists():
+        shutil.rmtree(base)
+    settle(write_corpus(args.n, base, args.gold))
+    small = work / "corpus-small"
+    if small.exists():
+        shutil.rmtree(small)
+    small.mkdir()
+    for p in sorted(base.iterdir())[:args.small]:
+        shutil.copy2(p, small / p.name)
+
+    a, b, c, d, peaks, small_peaks = [], [], [], [], [], []
+    docs = words = 0
+    for run in range(args.runs):
+        seconds, docs, words = spacy_alone(base, args.n_process)
+        a.append(seconds)
+        seeds = work / f"seeds-{run}"
+        if seeds.exists():
+            shutil.rmtree(seeds)
+        shutil.copytree(base, seeds)
+        warehouse = work / f"run-{run}" / "newsflow.duckdb"
+        if warehouse.parent.exists():
+            shutil.rmtree(warehouse.parent)
+        wall, peak = newsflow_run(seeds, warehouse, args.n_process)
+        b.append(wall)
+        peaks.append(peak)
+        c.append(newsflow_run(seeds, warehouse, args.n_process)[0])
+        new = max(1, args.n // 100)
+        settle(write_corpus(new, seeds, args.gold, seed=1000 + run, start=args.n + run * new))
+        d.append(newsflow_run(seeds, warehouse, args.n_process)[0])
+        small_wh = work / f"small-{run}" / "newsflow.duckdb"
+        if small_wh.parent.exists():
+            shutil.rmtree(small_wh.parent)
+        small_peaks.append(newsflow_run(small, small_wh, args.n_process)[1])
+        print(f"run {run + 1}/{args.runs}: spaCy {a[-1]:.1f}s, newsflow {b[-1]:.1f}s, no-op {c[-1]:.1f}s, "
+              f"+1% {d[-1]:.1f}s, peak {peaks[-1]:.0f} MB ({args.small} docs: {small_peaks[-1]:.0f} MB)", flush=True)
+
+    med = statistics.median
+    share = med(b) * (max(1, args.n // 100) / args.n)
+    print()
+    print(f"corpus: {args.n} seed files, {docs:,} documents (articles + comments), {words:,} words; "
+          f"n_process={args.n_process}; medians of {args.runs} runs")
+    print(f"(a) spaCy alone:       {med(a):7.1f}s  {docs / med(a):7.1f} docs/s  {words / med(a):9,.0f} words/s")
+    print(f"(b) newsflow run:      {med(b):7.1f}s  {docs / med(b):7.1f} docs/s  {words / med(b):9,.0f} words/s  "
+          f"peak {med(peaks):.0f} MB")
+    print(f"(c) no-op rerun:       {med(c):7.1f}s")
+    print(f"(d) +1% new files:     {med(d):7.1f}s  (2x no-op + new files' share = {2 * med(c) + share:.1f}s)")
+    print(f"ratio (b)/(a): {med(b) / med(a):.2f}")
+    print(f"peak memory: {med(peaks):.0f} MB at {args.n} files vs {med(small_peaks):.0f} MB at {args.small} "
+          f"({med(peaks) / med(small_peaks):.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
