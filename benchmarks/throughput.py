@@ -8,7 +8,7 @@ measures, median of --runs each:
       the same pipeline (model + gazetteer ruler): the limit;
   (b) `newsflow run` end to end into a fresh warehouse (a subprocess: Prefect, parse, spaCy,
       entities, events, Parquet, Great Expectations, DuckDB), with its peak memory (the whole
-      process tree's resident set, sampled every 0.1 s);
+      process tree's proportional set size, sampled every 0.2 s; summed RSS is printed too);
   (c) a second `newsflow run` with nothing new;
   (d) a run after adding 1% new files.
 and the peak memory of (b) at --small documents, to show memory does not grow with the corpus.
@@ -60,26 +60,34 @@ def spacy_alone(seed_dir: Path, n_process: int) -> tuple[float, int, int]:
     return time.perf_counter() - t0, len(texts), sum(len(t.split()) for t in texts)
 
 
-def newsflow_run(seed_dir: Path, warehouse: Path, n_process: int) -> tuple[float, float]:
-    """(wall seconds, peak resident MB of the process tree) of one `newsflow run`."""
+def newsflow_run(seed_dir: Path, warehouse: Path, n_process: int) -> tuple[float, float, float]:
+    """(wall seconds, peak MB, peak MB as summed RSS) of one `newsflow run`'s whole process tree.
+    Peak MB is the proportional set size (PSS): pages that worker processes share with each
+    other are counted once, as the machine pays for them; summed RSS counts them in every process."""
     exe = Path(sys.executable).with_name("newsflow")
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
     t0 = time.perf_counter()
     proc = subprocess.Popen([str(exe), "run", str(seed_dir), "-w", str(warehouse), "--n-process", str(n_process)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    peak = 0.0
+    peak = peak_rss = 0.0
     stop = threading.Event()
 
     def sample():
-        nonlocal peak
+        nonlocal peak, peak_rss
         root = psutil.Process(proc.pid)
         while not stop.is_set():
+            pss = rss = 0
             try:
-                procs = [root, *root.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()) / 2**20)
+                for p in [root, *root.children(recursive=True)]:
+                    try:
+                        info = p.memory_full_info()
+                        pss, rss = pss + info.pss, rss + info.rss
+                    except psutil.Error:
+                        continue
             except psutil.Error:
                 pass
-            time.sleep(0.1)
+            peak, peak_rss = max(peak, pss / 2**20), max(peak_rss, rss / 2**20)
+            time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -89,7 +97,7 @@ def newsflow_run(seed_dir: Path, warehouse: Path, n_process: int) -> tuple[float
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"newsflow run failed:\n{output[-3000:]}")
-    return wall, peak
+    return wall, peak, peak_rss
 
 
 def main() -> None:
@@ -113,7 +121,7 @@ def main() -> None:
     for p in sorted(base.iterdir())[:args.small]:
         shutil.copy2(p, small / p.name)
 
-    a, b, c, d, peaks, small_peaks = [], [], [], [], [], []
+    a, b, c, d, peaks, rss_peaks, small_peaks = [], [], [], [], [], [], []
     docs = words = 0
     for run in range(args.runs):
         seconds, docs, words = spacy_alone(base, args.n_process)
@@ -125,9 +133,10 @@ def main() -> None:
         warehouse = work / f"run-{run}" / "newsflow.duckdb"
         if warehouse.parent.exists():
             shutil.rmtree(warehouse.parent)
-        wall, peak = newsflow_run(seeds, warehouse, args.n_process)
+        wall, peak, peak_rss = newsflow_run(seeds, warehouse, args.n_process)
         b.append(wall)
         peaks.append(peak)
+        rss_peaks.append(peak_rss)
         c.append(newsflow_run(seeds, warehouse, args.n_process)[0])
         new = max(1, args.n // 100)
         settle(write_corpus(new, seeds, args.gold, seed=1000 + run, start=args.n + run * new))
@@ -146,7 +155,7 @@ def main() -> None:
           f"n_process={args.n_process}; medians of {args.runs} runs")
     print(f"(a) spaCy alone:       {med(a):7.1f}s  {docs / med(a):7.1f} docs/s  {words / med(a):9,.0f} words/s")
     print(f"(b) newsflow run:      {med(b):7.1f}s  {docs / med(b):7.1f} docs/s  {words / med(b):9,.0f} words/s  "
-          f"peak {med(peaks):.0f} MB")
+          f"peak {med(peaks):.0f} MB (summed RSS {med(rss_peaks):.0f} MB)")
     print(f"(c) no-op rerun:       {med(c):7.1f}s")
     print(f"(d) +1% new files:     {med(d):7.1f}s  (2x no-op + new files' share = {2 * med(c) + share:.1f}s)")
     print(f"ratio (b)/(a): {med(b) / med(a):.2f}")

@@ -52,6 +52,7 @@ def run(
     task_runner: str = typer.Option("local", "--task-runner", help="local, or dask: parse and analyse batches on a Dask cluster."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Scheduler of an existing Dask cluster (tcp://host:8786); without it a local cluster is started."),
     dask_workers: int = typer.Option(2, "--dask-workers", min=1, help="Worker processes of the local Dask cluster, and batches in flight."),
+    lake: Optional[str] = typer.Option(None, "--lake", envvar="NEWSFLOW_LAKE", help="Parquet lake folder or fsspec URL (s3://..., gs://...) (default: lake/ beside the warehouse)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own logs."),
 ) -> None:
     """Ingest new and changed seed files into the warehouse (the Prefect flow `ingest`).
@@ -85,6 +86,7 @@ def run(
         elif task_runner != "local":
             _fail(f"--task-runner {task_runner!r}: choose local or dask")
         summary = flow(seeds=list(seeds), warehouse=str(settings.warehouse), model=settings.model, parallel_batches=parallel,
+                       lake=lake,
                          batch_size=batch_size, n_process=n_process, settle_seconds=settle_seconds,
                          max_file_mb=max_file_mb, recursive=recursive, wait_seconds=wait)
     except NewsflowError as exc:

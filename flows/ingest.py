@@ -38,12 +38,12 @@ def _value(x):
 @flow(name="ingest", persist_result=False, log_prints=False)
 def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = None, batch_size: int = 250,
            n_process: int = 1, settle_seconds: float = 2.0, max_file_mb: float = 20.0, recursive: bool = False,
-           wait_seconds: float = 60.0, parallel_batches: int = 1) -> dict:
+           wait_seconds: float = 60.0, parallel_batches: int = 1, lake: str | None = None) -> dict:
     """Ingest new and changed seed files into the warehouse; returns the run's summary. Runs never
     overlap: one that finds another loading waits up to `wait_seconds`, then skips. With
     `parallel_batches` > 1, that many batches are parsed and analysed at once on the flow's task
     runner (a Dask cluster), while loading stays one batch at a time, in order."""
-    settings = resolve_settings(warehouse, model=model, batch_size=batch_size, n_process=n_process,
+    settings = resolve_settings(warehouse, model=model, batch_size=batch_size, n_process=n_process, lake=lake,
                                 settle_seconds=settle_seconds, max_file_bytes=int(max_file_mb * 1024 * 1024))
     run_id = str(flow_run.get_id() or uuid.uuid4())
     started = datetime.now(timezone.utc)

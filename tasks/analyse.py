@@ -54,14 +54,24 @@ def parse_batch(seeds: list[SeedFile], run_id: str, ingested_at: datetime, max_b
     return out
 
 
-def analyse_docs(docs: list[Doc], model: str, n_process: int = 1, batch_size: int = 64) -> tuple[list[dict], list[dict]]:
+def analyse_docs(docs: list[Doc], model: str, n_process: int = 1) -> tuple[list[dict], list[dict]]:
+    """(entity mention rows, event rows) for the documents: in this process, or with
+    `n_process` > 1 in that many long-lived worker processes."""
+    if n_process > 1 and len(docs) > 1:
+        from tasks.nlp_pool import analyse_parallel
+
+        return analyse_parallel(docs, model, n_process)
+    return analyse_in_process(docs, model)
+
+
+def analyse_in_process(docs: list[Doc], model: str, batch_size: int = 64) -> tuple[list[dict], list[dict]]:
     """(entity mention rows, event rows) for the documents, spaCy run once over all of them."""
     nlp = build_pipeline(model)
     gaz = load_gazetteer()
     lex = load_lexicon()
     mentions_all, events_all = [], []
     texts = (d.text for d in docs)
-    for doc, spacy_doc in zip(docs, nlp.pipe(texts, n_process=n_process, batch_size=batch_size)):
+    for doc, spacy_doc in zip(docs, nlp.pipe(texts, batch_size=batch_size)):
         starts = sentence_starts(spacy_doc)
         mentions = extract_mentions(spacy_doc, doc.doc_id, doc.doc_kind, doc.article_id, gaz, starts)
         events = extract_events(spacy_doc, doc.doc_id, doc.doc_kind, doc.article_id, mentions,

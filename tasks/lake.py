@@ -1,5 +1,6 @@
-"""The Parquet lake: one file per table per batch, written under a temporary name and renamed, so a
-reader (or a crash) never sees half a file."""
+"""The Parquet lake: one file per table per batch. On a local disk a file is written under a
+temporary name and renamed, so a reader (or a crash) never sees half a file; on an object store
+(any URL fsspec knows: s3://, gs://, az://, memory://) one PUT per file gives the same guarantee."""
 from __future__ import annotations
 
 import os
@@ -9,8 +10,30 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
-def batch_path(lake_dir: Path, table: str, run_id: str, batch: int) -> Path:
-    return Path(lake_dir) / table / f"run={run_id}" / f"batch-{batch:05d}.parquet"
+def is_url(location) -> bool:
+    return "://" in str(location) and not str(location).startswith("file://")
+
+
+def filesystem(url: str):
+    """(pyarrow filesystem, path inside it) for an fsspec URL."""
+    import fsspec
+    from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+    fs, path = fsspec.core.url_to_fs(url)
+    return PyFileSystem(FSSpecHandler(fs)), path
+
+
+def batch_path(lake_dir, table: str, run_id: str, batch: int):
+    name = f"{table}/run={run_id}/batch-{batch:05d}.parquet"
+    return f"{str(lake_dir).rstrip('/')}/{name}" if is_url(lake_dir) else Path(lake_dir) / name
+
+
+def read_lake_table(location: str) -> pa.Table:
+    """One lake file back as Arrow, wherever the lake is."""
+    if is_url(location):
+        fs, path = filesystem(location)
+        return pq.read_table(path, filesystem=fs)
+    return pq.read_table(location)
 
 
 def write_atomic(table: pa.Table, path: Path) -> Path:
@@ -28,8 +51,17 @@ def write_atomic(table: pa.Table, path: Path) -> Path:
     return path
 
 
-def write_batch(tables: dict[str, pa.Table], lake_dir: Path, run_id: str, batch: int) -> dict[str, str]:
-    """Every table of one batch; returns table name -> Parquet path."""
+def write_remote(table: pa.Table, url: str) -> str:
+    fs, path = filesystem(url)
+    fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+    pq.write_table(table, path, filesystem=fs, compression="zstd")
+    return url
+
+
+def write_batch(tables: dict[str, pa.Table], lake_dir, run_id: str, batch: int) -> dict[str, str]:
+    """Every table of one batch; returns table name -> Parquet path or URL."""
+    if is_url(lake_dir):
+        return {name: write_remote(t, batch_path(lake_dir, name, run_id, batch)) for name, t in tables.items()}
     return {name: str(write_atomic(t, batch_path(lake_dir, name, run_id, batch))) for name, t in tables.items()}
 
 

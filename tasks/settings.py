@@ -26,15 +26,16 @@ class Settings:
     """A file whose size or mtime changed more recently than this waits for the next run."""
     max_file_bytes: int = 20 * 1024 * 1024
     """Larger seed files are quarantined rather than read into memory."""
-    lake_dir_override: Path | None = field(default=None)
+    lake: str | None = field(default=None)
+    """Where the Parquet lake lives when not beside the warehouse: a folder or an fsspec URL."""
 
     @property
     def data_dir(self) -> Path:
         return self.warehouse.parent
 
     @property
-    def lake_dir(self) -> Path:
-        return self.lake_dir_override or self.data_dir / "lake"
+    def lake_dir(self):
+        return self.lake or self.data_dir / "lake"
 
     @property
     def quality_dir(self) -> Path:
@@ -56,5 +57,6 @@ def resolve_settings(warehouse: str | os.PathLike | None = None, **overrides) ->
     """Settings from explicit values, then NEWSFLOW_* environment variables, then defaults."""
     path = warehouse or os.environ.get("NEWSFLOW_WAREHOUSE") or DEFAULT_WAREHOUSE
     model = overrides.pop("model", None) or os.environ.get("NEWSFLOW_MODEL") or DEFAULT_MODEL
+    overrides["lake"] = overrides.get("lake") or os.environ.get("NEWSFLOW_LAKE")
     clean = {k: v for k, v in overrides.items() if v is not None}
     return Settings(warehouse=Path(path).expanduser().absolute(), model=model, **clean)

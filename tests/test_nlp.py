@@ -162,3 +162,9 @@ def test_what_a_verb_acts_on_decides_the_event(text, expected):
 def test_deaths_by_nature_are_not_assaults():
     assert not [e for e in _events("A tsunami killed at least 43 people on Java.") if e[1] == "ASSAULT"]
     assert [e for e in _events("Militants killed at least 43 people on Java.") if e[1] == "ASSAULT"]
+
+
+def test_worker_processes_give_the_same_rows_in_the_same_order(sample):
+    docs, mentions, events = sample
+    ordered = [docs[k] for k in docs]
+    assert analyse_docs(ordered, DEFAULT_MODEL, n_process=2) == (mentions, events)

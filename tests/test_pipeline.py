@@ -175,3 +175,15 @@ def test_dask_cluster_gives_the_same_rows_as_the_default_runner(prefect_harness,
             con.close()
 
     assert rows(local_wh) == rows(dask_wh)
+
+
+def test_the_lake_can_live_on_an_object_store(prefect_harness, seed_dir, warehouse):
+    import fsspec
+
+    summary = run(seed_dir, warehouse, lake="memory://newsflow-test-lake")
+    assert (summary["articles"], summary["comments"]) == (1, 5)
+    store = fsspec.filesystem("memory")
+    files = store.glob("/newsflow-test-lake/*/run=*/batch-*.parquet")
+    assert sorted({f.split("/")[2] for f in files}) == ["articles", "comments", "entities", "events"]
+    assert not (warehouse.parent / "lake").exists()
+    assert counts(warehouse)["comments"] == 5

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+from tasks.lake import is_url, read_lake_table
 from tasks.schemas import TABLES
 
 _CHILD_TABLES = ("comments", "entities", "events")
@@ -65,11 +66,20 @@ def load_batch(con, *, run_id: str, batch: int, lake_paths: dict[str, str], load
             before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             # Children load only under an article that is in the warehouse: no dangling rows.
             parent = "" if table == "articles" else " AND article_id IN (SELECT article_id FROM articles)"
+            if is_url(path):
+                # DuckDB reads object stores only through extensions it cannot download here:
+                # pyarrow reads the file and DuckDB scans the Arrow table in place.
+                con.register("_lake_batch", read_lake_table(path))
+                source, params = "_lake_batch", [excluded_articles]
+            else:
+                source, params = "read_parquet(?, hive_partitioning = false)", [path, excluded_articles]
             con.execute(
-                f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, hive_partitioning = false) "
+                f"INSERT INTO {table} BY NAME SELECT * FROM {source} "
                 f"WHERE article_id NOT IN (SELECT unnest(?::VARCHAR[])){parent}",
-                [path, excluded_articles],
+                params,
             )
+            if source == "_lake_batch":
+                con.unregister("_lake_batch")
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before
         now = datetime.now(timezone.utc)
         for m in manifest_rows:
