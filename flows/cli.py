@@ -43,7 +43,7 @@ def run(
     seeds: List[str] = typer.Argument(None, help="Seed folders or files (default: seeds/)."),
     warehouse: Optional[Path] = WarehouseOpt,
     model: Optional[str] = typer.Option(None, envvar="NEWSFLOW_MODEL", help="spaCy model package or path (default: the installed en_core_web_sm weights)."),
-    batch_size: int = typer.Option(250, min=1, help="Seed files per batch (one Prefect task run per stage per batch)."),
+    batch_size: int = typer.Option(500, min=1, help="Seed files per batch (one Prefect task run per stage per batch)."),
     n_process: int = typer.Option(1, min=1, help="spaCy worker processes."),
     settle_seconds: float = typer.Option(2.0, min=0, help="Files modified more recently than this wait for the next run."),
     max_file_mb: float = typer.Option(20.0, min=0.001, help="Larger seed files are quarantined."),
@@ -73,6 +73,11 @@ def run(
 
     set_listener(lambda msg: console.print(f"[dim]·[/] {msg}"))
     console.print(f"newsflow: ingesting {', '.join(seeds)} into {settings.warehouse}")
+    if n_process > 1 and task_runner == "local":
+        # The workers load spaCy while Prefect starts its server.
+        from tasks.nlp_pool import worker_pool
+
+        worker_pool(settings.model, n_process)
     try:
         with console.status("starting Prefect and loading the spaCy model…"):
             from flows.ingest import ingest

@@ -5,6 +5,7 @@ in a later batch never undoes an earlier one and a rerun starts where the manife
 """
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import deque
@@ -12,6 +13,7 @@ from datetime import datetime, timezone
 
 from prefect import flow
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from flows.progress import say
 from flows.run_lock import run_lock
@@ -20,7 +22,7 @@ from tasks.discover import discover_task
 from tasks.lake import write_lake_task
 from tasks.manifest import batch_records, duplicate_records
 from tasks.settings import resolve_settings
-from tasks.validate import apply_verdict, data_docs_task, result_rows, validate_task
+from tasks.validate import apply_verdict, data_docs_task, result_rows, validate_task, warm_up
 from warehouse import load
 from warehouse.db import writer
 
@@ -36,7 +38,7 @@ def _value(x):
 
 
 @flow(name="ingest", persist_result=False, log_prints=False)
-def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = None, batch_size: int = 250,
+def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = None, batch_size: int = 500,
            n_process: int = 1, settle_seconds: float = 2.0, max_file_mb: float = 20.0, recursive: bool = False,
            wait_seconds: float = 60.0, parallel_batches: int = 1, lake: str | None = None) -> dict:
     """Ingest new and changed seed files into the warehouse; returns the run's summary. Runs never
@@ -70,6 +72,10 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
     quarantined, checks_failed, warnings = [], 0, 0
     batches = list(_chunks(found.new, settings.batch_size))
     in_flight: deque = deque()
+    # Great Expectations takes seconds to start: let it do so while the first batch is analysed.
+    checks_ready = threading.Thread(target=warm_up, args=(settings.quality_dir,), daemon=True)
+    if batches:
+        checks_ready.start()
 
     def extract(number, batch):
         # Parse and analyse run where the task runner puts them; more than one batch at a time
@@ -78,15 +84,17 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
             parsed = parse_task.submit(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
             return number, batch, parsed, analyse_task.submit(parsed, settings.model, 1)
         parsed = parse_task(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
-        return number, batch, parsed, analyse_task(parsed, settings.model, settings.n_process)
+        # quote(): Prefect need not walk thousands of rows looking for futures in the inputs.
+        return number, batch, parsed, analyse_task(quote(parsed), settings.model, settings.n_process)
 
     def finish(number, batch, parsed, analysed):
         nonlocal known_ids, checks_failed, warnings
         parsed, (mentions, events) = _value(parsed), _value(analysed)
         tables = batch_tables(parsed, mentions, events)
-        paths = write_lake_task(tables, settings.lake_dir, run_id, number)
-        results = validate_task(tables, {d.doc_id: d.text for d in parsed.docs}, known_ids,
-                                {d.doc_id: d.article_id for d in parsed.docs}, settings.quality_dir)
+        paths = write_lake_task(quote(tables), settings.lake_dir, run_id, number)
+        checks_ready.join()
+        results = validate_task(quote(tables), quote({d.doc_id: d.text for d in parsed.docs}), quote(known_ids),
+                                quote({d.doc_id: d.article_id for d in parsed.docs}), settings.quality_dir)
         excluded, rejected, loading = apply_verdict(results, parsed.articles_by_source)
         bad, manifest_rows = batch_records(parsed.quarantined, parsed.loaded, parsed.articles_by_source,
                                            rejected, settings.quarantine_dir)
@@ -105,9 +113,11 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
         say(f"batch {number}/{len(batches)}: {len(batch)} files, {counts.get('articles', 0)} articles, "
             f"{counts.get('comments', 0)} comments, {counts.get('entities', 0)} entities, {counts.get('events', 0)} events")
 
+    # With worker processes, one batch is analysed while the one before it is checked and loaded.
+    window = max(parallel, 2 if settings.n_process > 1 else 1)
     for number, batch in enumerate(batches, start=1):
         in_flight.append(extract(number, batch))
-        if len(in_flight) >= max(1, parallel):
+        if len(in_flight) >= window:
             finish(*in_flight.popleft())
     while in_flight:
         finish(*in_flight.popleft())

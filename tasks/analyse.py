@@ -100,6 +100,12 @@ def parse_task(seeds: list[SeedFile], run_id: str, ingested_at: datetime, max_by
 
 
 @batch_task(name="analyse")
-def analyse_task(parsed: ParsedBatch, model: str, n_process: int) -> tuple[list[dict], list[dict]]:
-    """spaCy over one batch's documents: entity mentions and events."""
+def analyse_task(parsed: ParsedBatch, model: str, n_process: int):
+    """spaCy over one batch's documents: entity mentions and events. With worker processes it
+    hands the batch to them and returns at once; the rows are collected (`.result()`) when the
+    batch is loaded, so the workers analyse the next batch meanwhile."""
+    if n_process > 1 and len(parsed.docs) > 1:
+        from tasks.nlp_pool import start_parallel
+
+        return start_parallel(parsed.docs, model, n_process)
     return analyse_docs(parsed.docs, model, n_process)

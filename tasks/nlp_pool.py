@@ -40,11 +40,27 @@ def worker_pool(model: str, processes: int):
     return pool
 
 
+class PendingAnalysis:
+    """Analysis under way in the pool; result() waits for it. Lets the flow load one batch while
+    the workers analyse the next."""
+
+    def __init__(self, async_result):
+        self._async = async_result
+
+    def result(self) -> tuple[list[dict], list[dict]]:
+        mentions, events = [], []
+        for m, e in self._async.get():
+            mentions += m
+            events += e
+        return mentions, events
+
+
+def start_parallel(docs: list, model: str, processes: int) -> PendingAnalysis:
+    """Hand the documents to `processes` workers; rows come back in document order."""
+    chunks = [docs[i:i + CHUNK] for i in range(0, len(docs), CHUNK)]
+    return PendingAnalysis(worker_pool(model, processes).map_async(_work, chunks))
+
+
 def analyse_parallel(docs: list, model: str, processes: int) -> tuple[list[dict], list[dict]]:
     """Same rows, same order as analyse_in_process, from `processes` workers."""
-    chunks = [docs[i:i + CHUNK] for i in range(0, len(docs), CHUNK)]
-    mentions, events = [], []
-    for m, e in worker_pool(model, processes).imap(_work, chunks):
-        mentions += m
-        events += e
-    return mentions, events
+    return start_parallel(docs, model, processes).result()

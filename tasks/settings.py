@@ -18,7 +18,7 @@ class Settings:
     """The DuckDB file; the lake, quality reports, quarantine and Prefect state sit beside it."""
     model: str = DEFAULT_MODEL
     """spaCy model package name or path."""
-    batch_size: int = 250
+    batch_size: int = 500
     """Documents (pages) per batch: one Prefect task run per stage per batch."""
     n_process: int = 1
     """Worker processes for spaCy's nlp.pipe."""

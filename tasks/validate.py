@@ -147,6 +147,14 @@ def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_en
     return results
 
 
+def warm_up(quality_dir: Path | None, directory: Path = EXPECTATIONS_DIR) -> None:
+    """Build the context and run every suite once on empty tables, so the first real batch does
+    not pay for Great Expectations' start-up (the flow does this while spaCy works)."""
+    empty = {name: schema.empty_table() for name, schema in TABLES.items()}
+    validate_tables(empty, {}, directory=directory, quality_dir=None)
+    _checkpoints(Path(directory), Path(quality_dir) if quality_dir else None)
+
+
 def build_data_docs(quality_dir: Path, directory: Path = EXPECTATIONS_DIR) -> Path:
     """Render the Data Docs for every validation this process ran into `quality_dir`, once per
     run rather than once per batch; returns the index page."""
