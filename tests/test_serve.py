@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -60,22 +61,17 @@ def stop(proc, children):
     assert alive == [], f"processes left behind: {alive}"
 
 
-def test_scheduled_runs_pick_up_new_seeds_and_stop_cleanly(tmp_path):
-    seeds, warehouse, interval = tmp_path / "seeds", tmp_path / "data" / "newsflow.duckdb", 12
+@contextmanager
+def serving(tmp_path, *args):
+    """`newsflow serve` running on a fresh seeds folder and warehouse; on leaving, Ctrl-C and a
+    check that it stopped with everything it started."""
+    seeds, warehouse, log_path = tmp_path / "seeds", tmp_path / "data" / "newsflow.duckdb", tmp_path / "serve.log"
     seeds.mkdir()
-    log_path = tmp_path / "serve.log"
     with open(log_path, "w") as log:
-        proc = start_serve(seeds, warehouse, log, "--interval", str(interval))
+        proc = start_serve(seeds, warehouse, log, *args)
     try:
         wait_for(lambda: "serving ingest" in log_path.read_text(), 150, "the server to start")
-        # An idle scheduled run completes, loads nothing, and is recorded.
-        wait_for(lambda: warehouse.exists() and run_query(warehouse, "select count(*) from pipeline_runs "
-                                                          "where status = 'completed'", 5)[1][0][0] >= 1,
-                 4 * interval + 30, "an idle run to be recorded")
-        drop(seeds, "first.txt", SAMPLE.read_text(encoding="utf-8"))
-        wait_for(lambda: articles_from(warehouse, "first.txt") == 1, 2 * interval + 20, "the first seed")
-        drop(seeds, "second.txt", SAMPLE.read_text(encoding="utf-8").replace("Thursday", "Friday"))
-        wait_for(lambda: articles_from(warehouse, "second.txt") == 1, 2 * interval + 20, "the second seed")
+        yield seeds, warehouse
         children = descendants(proc)
     except BaseException:
         proc.kill()
@@ -84,24 +80,25 @@ def test_scheduled_runs_pick_up_new_seeds_and_stop_cleanly(tmp_path):
     stop(proc, children)
     out = log_path.read_text()
     assert "Traceback" not in out and "newsflow: stopped" in out
+
+
+def test_scheduled_runs_pick_up_new_seeds_and_stop_cleanly(tmp_path):
+    interval = 12
+    with serving(tmp_path, "--interval", str(interval)) as (seeds, warehouse):
+        # An idle scheduled run completes, loads nothing, and is recorded.
+        wait_for(lambda: warehouse.exists() and run_query(warehouse, "select count(*) from pipeline_runs "
+                                                          "where status = 'completed'", 5)[1][0][0] >= 1,
+                 4 * interval + 30, "an idle run to be recorded")
+        drop(seeds, "first.txt", SAMPLE.read_text(encoding="utf-8"))
+        wait_for(lambda: articles_from(warehouse, "first.txt") == 1, 2 * interval + 20, "the first seed")
+        drop(seeds, "second.txt", SAMPLE.read_text(encoding="utf-8").replace("Thursday", "Friday"))
+        wait_for(lambda: articles_from(warehouse, "second.txt") == 1, 2 * interval + 20, "the second seed")
     _, rows = run_query(warehouse, "select count(*) from pipeline_runs where articles = 0 and status = 'completed'")
     assert rows[0][0] >= 1
 
 
 def test_watch_starts_a_run_without_waiting_for_the_schedule(tmp_path):
-    seeds, warehouse = tmp_path / "seeds", tmp_path / "data" / "newsflow.duckdb"
-    seeds.mkdir()
-    log_path = tmp_path / "serve.log"
-    with open(log_path, "w") as log:
-        proc = start_serve(seeds, warehouse, log, "--interval", "3600", "--watch")
-    try:
-        wait_for(lambda: "serving ingest" in log_path.read_text(), 150, "the server to start")
+    with serving(tmp_path, "--interval", "3600", "--watch") as (seeds, warehouse):
         time.sleep(3)
         drop(seeds, "watched.txt", SAMPLE.read_text(encoding="utf-8"))
         wait_for(lambda: articles_from(warehouse, "watched.txt") == 1, 60, "the watched seed")
-        children = descendants(proc)
-    except BaseException:
-        proc.kill()
-        print(log_path.read_text())
-        raise
-    stop(proc, children)
