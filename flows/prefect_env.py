@@ -17,3 +17,35 @@ def configure(prefect_home: Path, verbose: bool = False) -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("TQDM_DISABLE", "1")
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
+def start_temporary_api():
+    """Start Prefect's temporary API server now, in the background, so that its start-up (about
+    5 s) overlaps with ours instead of running when the flow begins. Returns a function that waits
+    until it is up. Does nothing when PREFECT_API_URL names a server."""
+    import threading
+
+    if os.environ.get("PREFECT_API_URL"):
+        return lambda: None
+    failure: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            # The flow's client finds this same instance (one per port, the default port None)
+            # already running and connects to it.
+            from prefect.server.api.server import SubprocessASGIServer
+
+            SubprocessASGIServer().start()
+        except BaseException as exc:  # the flow would start it again and report any failure
+            failure.append(exc)
+
+    thread = threading.Thread(target=start, name="prefect-api-start", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failure:
+            from prefect.server.api.server import SubprocessASGIServer
+
+            SubprocessASGIServer().stop()  # let the flow start it itself and report why it cannot
+    return wait

