@@ -49,6 +49,10 @@ class Lexicon:
     clause_heads: frozenset[str]
     object_rules: tuple
     non_violent_causes: frozenset[str]
+    noun_modifier_types: dict[str, dict[str, frozenset[str]]]
+    accidental_compounds: frozenset[str]
+    natural_hazards: frozenset[str]
+    outcome_lemmas: frozenset[str]
     modes: dict[str, dict[str, str]]
     quad_class: dict[str, int]
     intensity: dict[str, int]
@@ -83,9 +87,13 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
             heads.update(spec.get("clause_heads", []))
             modes[etype] = spec.get("modes", {})
         rules = tuple((r["type"], r.get("mode"), frozenset(r["verbs"]), frozenset(r["objects"]),
-                       frozenset(r.get("object_entities", []))) for r in data.get("object_rules", []))
+                       frozenset(r.get("object_entities", [])), r.get("prep")) for r in data.get("object_rules", []))
+        modifier_types = {noun: {etype: frozenset(mods) for etype, mods in by_type.items()}
+                          for noun, by_type in data.get("noun_modifier_types", {}).items() if not noun.startswith("_")}
         return Lexicon(verbs, nouns, phrasal, vobj, frozenset(want), frozenset(heads), rules,
-                       frozenset(data.get("non_violent_causes", [])), modes, quad, inten,
+                       frozenset(data.get("non_violent_causes", [])), modifier_types,
+                       frozenset(data.get("accidental_compounds", [])), frozenset(data.get("natural_hazards", [])),
+                       frozenset(data.get("outcome_lemmas", [])), modes, quad, inten,
                        frozenset(data["speech_verbs"]), frozenset(data["hypothetical_aux"]),
                        frozenset(data["hypothetical_heads"]), frozenset(data["demand_heads"]),
                        frozenset(data["negators"]))
@@ -96,19 +104,43 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
 def _objects(verb: Token) -> list[Token]:
     """What a verb acts on: its objects and passive subjects, with their conjuncts."""
     heads = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
+    if verb.dep_ == "acl" and verb.tag_ == "VBN":
+        heads.append(verb.head)  # "a stash of weapons found near Mosul": the noun the participle describes
     heads += [c for h in heads for c in h.conjuncts]
     # "100kg of explosives", "a large amount of ammunition": the measure's content.
     return heads + [o for h in heads for p in h.children if p.dep_ == "prep" and p.lower_ == "of"
                     for o in p.children if o.dep_ == "pobj"]
 
 
-def _object_rule(token: Token, lemma: str, lex: Lexicon) -> tuple[str, str | None] | None:
-    for etype, mode, verbs, objects, entities in lex.object_rules:
+_NO_EVENT = object()
+
+
+def _object_rule(token: Token, lemma: str, lex: Lexicon):
+    """(type, mode) decided by what the verb acts on; _NO_EVENT when that object says the verb
+    tells no event ("they fired him"); None when no rule applies."""
+    for etype, mode, verbs, objects, entities, prep in lex.object_rules:
         if lemma in verbs:
-            for obj in _objects(token):
+            acted_on = [o for p in token.children if p.dep_ == "prep" and p.lower_ == prep
+                        for o in p.children if o.dep_ == "pobj"] if prep else _objects(token)
+            for obj in acted_on:
                 if obj.lemma_.lower() in objects or obj.ent_type_ in entities:
-                    return etype, mode
+                    return (etype, mode) if etype else _NO_EVENT
     return None
+
+
+def _noun_type(token: Token, etype: str, lex: Lexicon) -> str:
+    """A hunger strike is a protest: the modifier decides between a noun's senses."""
+    by_type = lex.noun_modifier_types.get(token.lemma_.lower())
+    if not by_type:
+        return etype
+    modifiers = {c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod", "nmod")}
+    modifiers |= {g.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod") for g in c.children}
+    if token.head.lower_ == "on" and token.dep_ == "pobj":
+        modifiers.add("on")
+    for other, words in by_type.items():
+        if modifiers & words:
+            return other
+    return etype
 
 
 def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token, str | None] | None:
@@ -117,6 +149,8 @@ def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token, str | None]
     lemma = token.lemma_.lower()
     if token.pos_ in ("VERB", "AUX") or token.tag_.startswith("VB"):
         by_object = _object_rule(token, lemma, lex)
+        if by_object is _NO_EVENT:
+            return None
         if by_object:
             return by_object[0], token, token, by_object[1]
         for child in token.children:
@@ -143,7 +177,7 @@ def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token, str | None]
         etype = lex.nouns.get(lemma) or lex.nouns.get(token.lower_)
         if etype and etype != "ASSAULT" and token.dep_ == "compound":
             return None  # a noun modifying another ("aid workers", "peace envoy") tells no event
-        return (etype, token, token, None) if etype else None
+        return (_noun_type(token, etype, lex), token, token, None) if etype else None
     return None
 
 
@@ -360,10 +394,45 @@ def _mode(trigger: Token, etype: str, lex: Lexicon) -> str | None:
     return None
 
 
-def _non_violent(trigger: Token, lex: Lexicon) -> bool:
-    """Deaths and blasts the clause puts down to nature or accident ("a tsunami killed 43")."""
+_BLAST_LEMMAS = {"explosion", "blast", "explode", "fire", "blaze", "burn"}
+_VIOLENT_CAUSES = {"wound", "injury", "gunshot", "bullet", "shrapnel", "burn", "torture", "beating", "stab"}
+
+
+def _non_violent(trigger: Token, lex: Lexicon, sentence: Span) -> bool:
+    """Deaths, injuries and blasts put down to nature, illness or accident ("a tsunami killed 43",
+    "died of diabetes", "a gas explosion")."""
+    def cause(t: Token, words: frozenset[str]) -> bool:
+        # A storm is a cause; "stormed" and the "Storm Corps" are not.
+        return t.i != trigger.i and t.pos_ == "NOUN" and not t.ent_type_ and t.lemma_.lower() in words
+
     scope = trigger.head if trigger.dep_ not in ("ROOT",) else trigger
-    return any(t.lemma_.lower() in lex.non_violent_causes for t in scope.subtree)
+    if any(cause(t, lex.non_violent_causes) for t in scope.subtree):
+        return True
+    def accidental_blast(blast: Token) -> bool:
+        # What exploded, or what kind of explosion: a gas cylinder, a furnace.
+        if blast.lemma_.lower() not in _BLAST_LEMMAS:
+            return False
+        exploded = [c for c in blast.children if c.dep_ in ("compound", "nsubj", "amod")]
+        exploded += [g for c in exploded for g in c.children if g.dep_ in ("compound", "amod")]
+        return any(cause(t, lex.accidental_compounds) for t in exploded)
+
+    lemma = trigger.lemma_.lower()
+    if accidental_blast(trigger):
+        return True
+    # "A gas explosion killed eight": the deaths are the accident's.
+    agents = [c for c in trigger.children if c.dep_ == "nsubj"]
+    agents += [o for p in trigger.children if p.dep_ == "agent" for o in p.children if o.dep_ == "pobj"]
+    if lemma in lex.outcome_lemmas and any(accidental_blast(a) for a in agents):
+        return True
+    if lemma in ("die", "death"):
+        # "died of cancer", "death from malaria"; but "the death of a soldier" names the victim.
+        cause_preps = ("of", "from", "by") if lemma == "die" else ("from",)
+        causes = [o for p in trigger.children if p.dep_ == "prep" and p.lower_ in cause_preps
+                  for o in p.children if o.dep_ == "pobj"]
+        if causes and not any(c.lemma_.lower() in lex.nouns or c.lemma_.lower() in _VIOLENT_CAUSES for c in causes):
+            return True
+    # An outcome (deaths, damage) in a sentence that names a natural hazard is put down to it.
+    return lemma in lex.outcome_lemmas and any(cause(t, lex.natural_hazards) for t in sentence)
 
 
 def _entity_for(span: Span | None, entities_by_start: dict[int, dict]) -> dict | None:
@@ -391,7 +460,7 @@ def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, m
             if not found:
                 continue
             etype, first, last, trigger_mode = found
-            if etype == "ASSAULT" and _non_violent(token, lex):
+            if etype == "ASSAULT" and _non_violent(token, lex, sentence):
                 continue
             actor_tok, target_tok = _arguments(token, lex)
             actor = _phrase(actor_tok) if actor_tok is not None else None

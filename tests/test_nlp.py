@@ -154,7 +154,14 @@ def _events(text):
     ("Turkish forces set up a new observation point in Idlib.", ("set", "MOBILIZE", "new base")),
     ("Police fired tear gas to disperse the crowd.", ("fired", "COERCE", "crowd control")),
     ("Gunmen abducted two aid workers on the road to Kirkuk.", ("abducted", "ASSAULT", "abduction")),
-], ids=["seizure", "discovery", "arrest", "new-base", "crowd-control", "abduction"])
+    ("Riot police beat a protester near the parliament.", ("beat", "COERCE", "crowd control")),
+    ("Rebels seized control of the town of Dabiq on Sunday.", ("seized", "ASSAULT", "territory")),
+    ("A helicopter dropped containers of chlorine on the town.", ("dropped", "ASSAULT", "bombing")),
+    ("The government withdrew from the nuclear treaty on Thursday.", ("withdrew", "REJECT", None)),
+    ("The administration hit 13 officials with sanctions.", ("hit", "SANCTION", None)),
+    ("Thousands of workers joined a general strike in the capital.", ("strike", "PROTEST", None)),
+], ids=["seizure", "discovery", "arrest", "new-base", "crowd-control", "abduction", "force-on-protest",
+        "territory", "dropped-weapon", "leaving-a-treaty", "hit-with-sanctions", "labour-strike"])
 def test_what_a_verb_acts_on_decides_the_event(text, expected):
     assert expected in _events(text)
 
@@ -162,6 +169,33 @@ def test_what_a_verb_acts_on_decides_the_event(text, expected):
 def test_deaths_by_nature_are_not_assaults():
     assert not [e for e in _events("A tsunami killed at least 43 people on Java.") if e[1] == "ASSAULT"]
     assert [e for e in _events("Militants killed at least 43 people on Java.") if e[1] == "ASSAULT"]
+
+
+@pytest.mark.parametrize("text", [
+    "The old man died of diabetes last year.",
+    "Dozens of people died by poisoning after drinking bootleg alcohol.",
+    "A gas explosion at the carnival killed eight people.",
+    "The death toll climbed to 66 after torrential rains and floods hit parts of Japan.",
+], ids=["illness", "poisoning", "gas-explosion", "floods"])
+def test_deaths_by_illness_accident_or_weather_are_not_assaults(text):
+    assert not [e for e in _events(text) if e[1] == "ASSAULT"]
+
+
+def test_the_death_of_a_person_and_storming_gunmen_stay_assaults():
+    assert [e for e in _events("The bombing was revenge for the death of an IRA volunteer.") if e[0] == "death"]
+    assert [e for e in _events("Gunmen stormed a police centre, killing 41 trainees.") if e[0] == "killing"]
+
+
+@pytest.mark.parametrize("text", [
+    "I didn't think they'd fire me after ten years.",
+    "Officials evacuated 1,141 residents as the river rose.",
+], ids=["dismissal", "evacuating-civilians"])
+def test_what_a_verb_acts_on_can_say_there_is_no_event(text):
+    assert _events(text) == []
+
+
+def test_carrying_out_an_attack_is_one_event():
+    assert [e[0] for e in _events("Militants carried out an attack on the base.")] == ["attack"]
 
 
 def test_worker_processes_give_the_same_rows_in_the_same_order(sample):
