@@ -68,7 +68,7 @@ def run(
             _fail(f"{s}: no such file or folder")
     from flows import prefect_env
 
-    prefect_env.configure(settings.prefect_home, verbose)
+    prefect_env.configure(settings.prefect_home, verbose, fallback_home=settings.warehouse_prefect_home)
     api_ready = prefect_env.start_temporary_api()
     from flows.progress import set_listener
 
@@ -256,7 +256,7 @@ def serve(
     from flows import prefect_env
     from flows.prefect_server import prefect_server
 
-    prefect_env.configure(settings.serve_prefect_home, verbose)
+    prefect_env.configure(settings.warehouse_prefect_home, verbose)
     # The runner looks for due runs every 10 s by default: too slow for short intervals.
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", str(max(1, min(10, int((interval or 60) / 3)))))
     from flows.progress import set_listener
@@ -267,7 +267,7 @@ def serve(
     parameters = {"seeds": [str(seeds_dir.resolve())], "warehouse": str(settings.warehouse), "model": settings.model,
                   "settle_seconds": settle_seconds}
     try:
-        with prefect_server(settings.serve_prefect_home) as api_url:
+        with prefect_server(settings.warehouse_prefect_home) as api_url:
             os.environ["PREFECT_API_URL"] = api_url
             every = f"every {interval:g}s" if interval else f"on cron '{cron}'"
             console.print(f"newsflow: serving ingest of {seeds_dir} {every}{' and on new files' if watch else ''}; "

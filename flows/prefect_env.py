@@ -6,8 +6,15 @@ import os
 from pathlib import Path
 
 
-def configure(prefect_home: Path, verbose: bool = False) -> None:
-    os.environ.setdefault("PREFECT_HOME", str(prefect_home))
+def configure(prefect_home: Path, verbose: bool = False, fallback_home: Path | None = None) -> None:
+    if "PREFECT_HOME" not in os.environ:
+        try:
+            prefect_home.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            if fallback_home is None:
+                raise
+            prefect_home = fallback_home  # no writable home directory (a locked-down CI user)
+        os.environ["PREFECT_HOME"] = str(prefect_home)
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")

@@ -61,6 +61,7 @@ class Lexicon:
     hypothetical_heads: frozenset[str]
     demand_heads: frozenset[str]
     negators: frozenset[str]
+    adjectives: dict[str, str]
 
     @property
     def types(self) -> list[str]:
@@ -71,7 +72,7 @@ class Lexicon:
 def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        verbs, nouns, phrasal, vobj, modes, quad, inten = {}, {}, {}, {}, {}, {}, {}
+        verbs, nouns, adjectives, phrasal, vobj, modes, quad, inten = {}, {}, {}, {}, {}, {}, {}, {}
         want: set[str] = set()
         heads: set[str] = set()
         for etype, spec in data["types"].items():
@@ -81,6 +82,8 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
                 verbs.setdefault(lemma, etype)
             for lemma in spec.get("nouns", []):
                 nouns.setdefault(lemma, etype)
+            for lemma in spec.get("adjectives", []):
+                adjectives.setdefault(lemma, etype)
             phrasal.update(spec.get("phrasal", {}))
             vobj.update(spec.get("verb_object", {}))
             want.update(spec.get("want_with_subject", []))
@@ -96,7 +99,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
                        frozenset(data.get("outcome_lemmas", [])), modes, quad, inten,
                        frozenset(data["speech_verbs"]), frozenset(data["hypothetical_aux"]),
                        frozenset(data["hypothetical_heads"]), frozenset(data["demand_heads"]),
-                       frozenset(data["negators"]))
+                       frozenset(data["negators"]), adjectives)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataFileError(str(path), None, f"event lexicon unreadable: {exc!r}") from exc
 
@@ -173,6 +176,8 @@ def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token, str | None]
         if etype and etype != "ASSAULT" and token.dep_ in ("amod", "compound"):
             return None  # a participle describing a noun ("UAE-backed forces") tells no new event
         return (etype, token, token, None) if etype else None
+    if token.pos_ == "ADJ" and lemma in lex.adjectives and token.dep_ != "amod":
+        return lex.adjectives[lemma], token, token, None  # "left eight policemen dead", "shot dead"
     if token.pos_ in ("NOUN", "PROPN") and token.ent_type_ not in ("GPE", "ORG", "PERSON", "NORP", "LOC", "FAC"):
         etype = lex.nouns.get(lemma) or lex.nouns.get(token.lower_)
         if etype and etype != "ASSAULT" and token.dep_ == "compound":
@@ -236,9 +241,14 @@ def _arguments(trigger: Token, lex: Lexicon):
             aimed_at = _pobj_of(trigger, {"at", "on", "against", "upon", "into"})
             if aimed_at is not None and _is_instrument(target, lex):
                 target = aimed_at  # "rockets were fired at a base": the rockets are the means
+        elif trigger.lemma_.lower() in _UNDERGOER_SUBJECT and not objs:
+            # "About 100 people died": the subject is the victim; "the device exploded": the means.
+            target = subj[0] if subj and trigger.lemma_.lower() in ("die", "perish") else None
         else:
             actor = subj[0] if subj else None
             target = objs[0] if objs else None
+            if target is not None and _is_instrument(target, lex):
+                target = None  # "set off a car bomb": the bomb is the means, not the target
         if actor is None and trigger.dep_ in ("xcomp", "conj") and trigger.head.pos_ in ("VERB", "AUX"):
             inherited = _children(trigger.head, "nsubj")
             actor = inherited[0] if inherited else None
@@ -251,6 +261,14 @@ def _arguments(trigger: Token, lex: Lexicon):
             subj2 = _children(child, "nsubj")
             if target is None and subj2:
                 target = subj2[0]
+    elif trigger.pos_ == "ADJ":
+        # "left eight policemen dead": the one left dead is the verb's object; "were shot dead by
+        # police": its passive subject, and the agent is the actor.
+        verb = trigger.head
+        objs = _children(verb, "dobj") or _children(verb, "nsubjpass") or _children(verb, "nsubj")
+        target = objs[0] if objs else None
+        agent = [o for a in _children(verb, "agent") for o in _children(a, "pobj")]
+        actor = agent[0] if agent else None
     else:
         poss = _children(trigger, "poss")
         by = _pobj_of(trigger, {"by"})
@@ -264,7 +282,26 @@ def _arguments(trigger: Token, lex: Lexicon):
                 actor = subj[0]
             elif subj and verb.lemma_.lower() == "come" and target is None:
                 target = subj[0]  # "bases came under attack"
-    return actor, target
+    return _argument_head(actor, trigger, lex), _argument_head(target, trigger, lex)
+
+
+def _argument_head(token: Token | None, trigger: Token, lex: Lexicon) -> Token | None:
+    """The participant a token stands for, or None when it names no participant."""
+    if token is None:
+        return None
+    lemma = token.lemma_.lower()
+    if lemma in ("who", "which", "that") and token.head.dep_ == "relcl":
+        token = token.head.head  # "the men who attacked": the men
+        lemma = token.lemma_.lower()
+    if lemma in _QUANTITY_HEADS:
+        of = [o for p in _children(token, "prep") if p.lower_ == "of" for o in _children(p, "pobj")]
+        if of:
+            token = of[0]  # "a number of protesters": the protesters
+    if token.ent_type_ in ("DATE", "TIME") or token.i == trigger.i:
+        return None
+    if token.lemma_.lower() in lex.nouns or (_is_instrument(token, lex) and token.lemma_.lower() not in _ATTACKERS):
+        return None  # "the blast damaged ...": an event or a weapon is no actor or target
+    return token
 
 
 def _clause_entities(trigger: Token, labels: set[str]) -> list[Span]:
@@ -394,6 +431,9 @@ def _mode(trigger: Token, etype: str, lex: Lexicon) -> str | None:
     return None
 
 
+_UNDERGOER_SUBJECT = {"die", "perish", "explode", "blast", "detonate", "crash", "collapse", "burn"}
+_ATTACKERS = {"gunman", "gunmen", "sniper", "bomber"}  # words that tell the mode and are people too
+_QUANTITY_HEADS = {"number", "dozen", "dozens", "hundreds", "thousands", "scores", "group", "handful", "lot", "total"}
 _BLAST_LEMMAS = {"explosion", "blast", "explode", "fire", "blaze", "burn"}
 _VIOLENT_CAUSES = {"wound", "injury", "gunshot", "bullet", "shrapnel", "burn", "torture", "beating", "stab"}
 

@@ -52,12 +52,18 @@ class Settings:
         explicit = os.environ.get("NEWSFLOW_PREFECT_HOME")
         if explicit:
             return Path(explicit)
-        state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+        state = os.environ.get("XDG_STATE_HOME")
+        if not state:
+            try:
+                state = Path.home() / ".local" / "state"
+            except RuntimeError:  # no home directory at all
+                return self.warehouse_prefect_home
         return Path(state) / "newsflow" / "prefect"
 
     @property
-    def serve_prefect_home(self) -> Path:
-        """The long-lived server of `newsflow serve` keeps its schedule beside the warehouse."""
+    def warehouse_prefect_home(self) -> Path:
+        """Prefect state beside the warehouse: the long-lived server of `newsflow serve` keeps its
+        schedule here, and `newsflow run` falls back to it when the user has no writable home."""
         return self.data_dir / "prefect"
 
     def with_(self, **changes) -> "Settings":

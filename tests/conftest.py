@@ -52,8 +52,8 @@ def settle(path: Path) -> None:
 
 
 def newsflow_cli(*args, env=None, timeout=300) -> subprocess.CompletedProcess:
-    """The installed console script, as a user runs it."""
+    """The installed console script, as a user runs it; env entries set to None are unset."""
     exe = Path(sys.executable).with_name("newsflow")
-    full_env = {**os.environ, **(env or {})}
+    full_env = {k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None}
     full_env.pop("PREFECT_API_URL", None)
     return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, timeout=timeout, env=full_env)

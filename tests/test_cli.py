@@ -36,6 +36,28 @@ def test_query_is_read_only_and_cannot_touch_files(seed_dir, warehouse, tmp_path
     assert "5" in newsflow_cli("query", "select count(*) from comments", "-w", warehouse).stdout
 
 
+def _without_prefect_home(**env):
+    return {"PREFECT_HOME": None, "NEWSFLOW_PREFECT_HOME": None, **env}
+
+
+def test_run_keeps_prefect_state_per_user_not_per_warehouse(seed_dir, tmp_path):
+    state = tmp_path / "state"
+    for name in ("a", "b"):
+        wh = tmp_path / name / "newsflow.duckdb"
+        r = newsflow_cli("run", seed_dir, "-w", wh, env=_without_prefect_home(XDG_STATE_HOME=str(state)))
+        assert r.returncode == 0, r.stderr
+        assert not (wh.parent / "prefect").exists()
+    assert (state / "newsflow" / "prefect" / "prefect.db").is_file()
+
+
+def test_run_without_a_writable_home_keeps_prefect_state_beside_the_warehouse(seed_dir, warehouse):
+    env = _without_prefect_home(HOME="/proc/no-home", XDG_STATE_HOME=None)
+    r = newsflow_cli("run", seed_dir, "-w", warehouse, env=env)
+    assert r.returncode == 0, r.stderr
+    assert (warehouse.parent / "prefect" / "prefect.db").is_file()
+    assert "5" in newsflow_cli("query", "select count(*) from comments", "-w", warehouse).stdout
+
+
 def test_missing_seed_folder_is_a_clear_error(warehouse):
     r = newsflow_cli("run", "no/such/folder", "-w", warehouse)
     assert r.returncode != 0 and "no/such/folder" in r.stderr and "Traceback" not in r.stderr

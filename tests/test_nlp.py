@@ -194,6 +194,23 @@ def test_what_a_verb_acts_on_can_say_there_is_no_event(text):
     assert _events(text) == []
 
 
+def _rows(text):
+    from tasks.documents import Doc
+
+    return analyse_docs([Doc("d", "article", "d", text, None)], DEFAULT_MODEL)[1]
+
+
+def test_who_did_what_to_whom_in_harder_sentences():
+    [dead] = [e for e in _rows("A suicide bombing in Logar left eight policemen dead.") if e["trigger"] == "dead"]
+    assert dead["event_type"] == "ASSAULT" and dead["target"] == "eight policemen"
+    [died] = [e for e in _rows("About 100 people died in the attack on the base.") if e["trigger"] == "died"]
+    assert died["actor"] is None and died["target"] == "About 100 people"
+    [attacked] = [e for e in _rows("Police arrested the men who attacked the convoy.") if e["trigger"] == "attacked"]
+    assert attacked["actor"] == "the men" and attacked["target"] == "the convoy"
+    [blast] = [e for e in _rows("The blast damaged a number of shops on Friday.") if e["trigger"] == "damaged"]
+    assert blast["actor"] is None and blast["target"] == "shops"
+
+
 def test_carrying_out_an_attack_is_one_event():
     assert [e[0] for e in _events("Militants carried out an attack on the base.")] == ["attack"]
 
