@@ -62,6 +62,7 @@ class Lexicon:
     demand_heads: frozenset[str]
     negators: frozenset[str]
     adjectives: dict[str, str]
+    context_rules: tuple
 
     @property
     def types(self) -> list[str]:
@@ -99,7 +100,9 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
                        frozenset(data.get("outcome_lemmas", [])), modes, quad, inten,
                        frozenset(data["speech_verbs"]), frozenset(data["hypothetical_aux"]),
                        frozenset(data["hypothetical_heads"]), frozenset(data["demand_heads"]),
-                       frozenset(data["negators"]), adjectives)
+                       frozenset(data["negators"]), adjectives,
+                       tuple((r["from"], frozenset(r["lemmas"]), frozenset(r["context"]), r["type"], r.get("mode"))
+                             for r in data.get("sentence_context_types", [])))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataFileError(str(path), None, f"event lexicon unreadable: {exc!r}") from exc
 
@@ -107,6 +110,9 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
 def _objects(verb: Token) -> list[Token]:
     """What a verb acts on: its objects and passive subjects, with their conjuncts."""
     heads = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
+    # "discovered a large amount of ammunition believed to belong to ...": the parser makes the
+    # found thing the subject of a clause.
+    heads += [g for c in verb.children if c.dep_ == "ccomp" for g in c.children if g.dep_ == "nsubj"]
     if verb.dep_ == "acl" and verb.tag_ == "VBN":
         heads.append(verb.head)  # "a stash of weapons found near Mosul": the noun the participle describes
     heads += [c for h in heads for c in h.conjuncts]
@@ -184,6 +190,15 @@ def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token, str | None]
             return None  # a noun modifying another ("aid workers", "peace envoy") tells no event
         return (_noun_type(token, etype, lex), token, token, None) if etype else None
     return None
+
+
+def _in_context(token: Token, etype: str, mode: str | None, sentence: Span, lex: Lexicon) -> tuple[str, str | None]:
+    """A clash among protesters is a violent protest: the sentence decides the type."""
+    lemma = token.lemma_.lower()
+    for from_type, lemmas, context, to_type, to_mode in lex.context_rules:
+        if etype == from_type and lemma in lemmas and any(t.lemma_.lower() in context for t in sentence if t.i != token.i):
+            return to_type, to_mode
+    return etype, mode
 
 
 def _phrase(head: Token) -> Span:
@@ -500,6 +515,7 @@ def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, m
             if not found:
                 continue
             etype, first, last, trigger_mode = found
+            etype, trigger_mode = _in_context(token, etype, trigger_mode, sentence, lex)
             if etype == "ASSAULT" and _non_violent(token, lex, sentence):
                 continue
             actor_tok, target_tok = _arguments(token, lex)

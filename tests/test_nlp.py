@@ -62,6 +62,7 @@ def test_sample_seed_events_found_with_the_right_type(sample):
         head = g["trigger"].split()[0].lower()
         found += any(e["event_type"] == g["type"] and e["doc_kind"] == g["doc"] and head in e["trigger"].lower()
                      for e in events)
+    print(f"sample seed: {found} of {len(SEED_GOLD['events'])} gold events found")
     assert found >= 11, f"only {found} of {len(SEED_GOLD['events'])} gold events found"
 
 
