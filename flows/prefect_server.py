@@ -1,8 +1,14 @@
-"""A real Prefect server for scheduled runs (schedules never fire on the temporary one): the one
-at PREFECT_API_URL when set, otherwise `prefect server start` on 127.0.0.1, a free port, SQLite
-under the warehouse's Prefect home, stopped with everything it started when we leave."""
+"""Prefect API servers that newsflow starts itself.
+
+- `prefect_server`: a real server for scheduled runs (schedules never fire on a temporary one):
+  the one at PREFECT_API_URL when set, otherwise `prefect server start` on 127.0.0.1, a free port,
+  SQLite under the warehouse's Prefect home, stopped with everything it started when we leave.
+- `TemporaryAPI`: the API alone for one `newsflow run`, as Prefect's own temporary server runs it.
+"""
 from __future__ import annotations
 
+import atexit
+import importlib.util
 import os
 import signal
 import socket
@@ -77,3 +83,47 @@ def stop_process_group(proc: subprocess.Popen, grace_seconds: float = 15.0) -> N
         proc.wait()
     except ProcessLookupError:
         pass
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: be sent SIGTERM when newsflow dies, even by SIGKILL, so that no
+    server is left behind (Linux; elsewhere the atexit stop is all there is)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class TemporaryAPI:
+    """Prefect's API app under uvicorn in ephemeral mode (no UI, no background services) on a free
+    port: what Prefect starts when no PREFECT_API_URL is set, started here before Prefect is even
+    imported. Stopped when the process exits."""
+
+    def __init__(self, home: Path, startup_seconds: float = 90.0):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        self._deadline = time.monotonic() + startup_seconds
+        self._log = Path(home) / "temporary-api.log"
+        package = Path(importlib.util.find_spec("prefect").origin).parent
+        env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "0",
+               "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+        env.pop("PREFECT_API_URL", None)
+        with open(self._log, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--app-dir", str(package.parent), "--factory",
+                 "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--log-level", "error", "--lifespan", "on"],
+                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=_die_with_parent)
+        atexit.register(self.stop)
+
+    def wait_ready(self) -> None:
+        while not healthy(self.url):
+            if self.process.poll() is not None or time.monotonic() > self._deadline:
+                tail = self._log.read_text(errors="replace")[-2000:]
+                self.stop()
+                raise NewsflowError(f"Prefect's temporary API server did not start (log: {self._log}):\n{tail}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        stop_process_group(self.process, grace_seconds=5.0)

@@ -143,3 +143,31 @@ def test_query_during_a_load_waits_then_says_a_run_is_loading(loaded, tmp_path):
     assert r.returncode != 0
     assert "a newsflow run is loading" in r.stderr and "Traceback" not in r.stderr
     assert "5" in newsflow_cli("query", "select count(*) from comments", "-w", wh).stdout
+
+
+def test_a_killed_run_leaves_no_prefect_server_behind(tmp_path):
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import psutil
+
+    from benchmarks.corpus import write_corpus
+    from tests.conftest import GOLD
+
+    seeds = tmp_path / "seeds"
+    write_corpus(40, seeds, GOLD)
+    exe = Path(sys.executable).with_name("newsflow")
+    proc = subprocess.Popen([str(exe), "run", str(seeds), "-w", str(tmp_path / "wh.duckdb"), "--settle-seconds", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    servers = []
+    while not servers and time.monotonic() < deadline:
+        servers = [p for p in psutil.Process(proc.pid).children(recursive=True) if "uvicorn" in " ".join(p.cmdline())]
+        time.sleep(0.2)
+    assert servers, "the run never started its Prefect server"
+    proc.kill()
+    proc.wait()
+    gone, alive = psutil.wait_procs(servers, timeout=15)
+    assert not alive, f"left behind: {[p.cmdline() for p in alive]}"
