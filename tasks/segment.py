@@ -50,12 +50,16 @@ _BIO = re.compile(r"^(?:[A-Z][\w.'’-]+\s){1,4}(?:[A-Z][\w.'’-]+)(?:,[^.]{0,1
                   r"director|professor|chair|editor|author|executive|senior|former|founder|co-founder|ceo|chief|"
                   r"member|principal|partner|fellow|lecturer|associate|assistant|vice)\b")
 _CONTACT = re.compile(r"^(?:\S+@\S+\.\w{2,}|(?:follow|email|e-mail|contact)\b.{0,80}(?:twitter|@|email|\.com)\S*)\.?$", re.IGNORECASE)
+# A reply: "@name", "Good point, ...", "Thanks ...", "+1". Never seen opening an article paragraph.
+_REPLY = re.compile(r"^(?:@\S+|[+>]|(?:good|great|excellent|well|nice|interesting|fair|valid)\s+(?:point|said|article|"
+                    r"piece|column|comment|summary)|(?:thank(?:s| you)|agreed?\b|exactly\b|indeed\b|so true|bravo|"
+                    r"sorry\b|wow\b))", re.IGNORECASE)
 _CONTRACTION = re.compile(r"\w(?:n['’]t|['’](?:m|re|ve|d|ll))\b", re.IGNORECASE)
 
 FEATURES = (
     "first_person", "we_person", "second_person", "exclamation", "question", "ellipsis",
     "quote", "attribution", "honorific", "log_words", "short", "informal", "contraction",
-    "caps", "digits", "run_on", "lower_start", "novelty", "author_bio", "quotes_earlier",
+    "caps", "digits", "run_on", "lower_start", "novelty", "author_bio", "quotes_earlier", "reply",
 )
 """The features, in the order the trainer and the scorer use them."""
 
@@ -119,6 +123,7 @@ def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] 
         novelty,
         float((bool(_BIO.match(paragraph)) and len(words) < 80) or bool(_CONTACT.match(paragraph))),
         float(quotes_earlier(paragraph, earlier)),
+        float(bool(_REPLY.match(paragraph))),
     ]
 
 
