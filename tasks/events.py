@@ -453,31 +453,33 @@ _BLAST_LEMMAS = {"explosion", "blast", "explode", "fire", "blaze", "burn"}
 _VIOLENT_CAUSES = {"wound", "injury", "gunshot", "bullet", "shrapnel", "burn", "torture", "beating", "stab"}
 
 
+def _names_cause(t: Token, trigger: Token, words: frozenset[str]) -> bool:
+    # A storm is a cause; "stormed" and the "Storm Corps" are not.
+    return t.i != trigger.i and t.pos_ == "NOUN" and not t.ent_type_ and t.lemma_.lower() in words
+
+
+def _accidental_blast(blast: Token, lex: Lexicon) -> bool:
+    """An explosion or fire of something that explodes by accident: a gas cylinder, a furnace."""
+    if blast.lemma_.lower() not in _BLAST_LEMMAS:
+        return False
+    exploded = [c for c in blast.children if c.dep_ in ("compound", "nsubj", "amod")]
+    exploded += [g for c in exploded for g in c.children if g.dep_ in ("compound", "amod")]
+    return any(_names_cause(t, blast, lex.accidental_compounds) for t in exploded)
+
+
 def _non_violent(trigger: Token, lex: Lexicon, sentence: Span) -> bool:
     """Deaths, injuries and blasts put down to nature, illness or accident ("a tsunami killed 43",
     "died of diabetes", "a gas explosion")."""
-    def cause(t: Token, words: frozenset[str]) -> bool:
-        # A storm is a cause; "stormed" and the "Storm Corps" are not.
-        return t.i != trigger.i and t.pos_ == "NOUN" and not t.ent_type_ and t.lemma_.lower() in words
-
     scope = trigger.head if trigger.dep_ not in ("ROOT",) else trigger
-    if any(cause(t, lex.non_violent_causes) for t in scope.subtree):
+    if any(_names_cause(t, trigger, lex.non_violent_causes) for t in scope.subtree):
         return True
-    def accidental_blast(blast: Token) -> bool:
-        # What exploded, or what kind of explosion: a gas cylinder, a furnace.
-        if blast.lemma_.lower() not in _BLAST_LEMMAS:
-            return False
-        exploded = [c for c in blast.children if c.dep_ in ("compound", "nsubj", "amod")]
-        exploded += [g for c in exploded for g in c.children if g.dep_ in ("compound", "amod")]
-        return any(cause(t, lex.accidental_compounds) for t in exploded)
-
+    if _accidental_blast(trigger, lex):
+        return True
     lemma = trigger.lemma_.lower()
-    if accidental_blast(trigger):
-        return True
     # "A gas explosion killed eight": the deaths are the accident's.
     agents = [c for c in trigger.children if c.dep_ == "nsubj"]
     agents += [o for p in trigger.children if p.dep_ == "agent" for o in p.children if o.dep_ == "pobj"]
-    if lemma in lex.outcome_lemmas and any(accidental_blast(a) for a in agents):
+    if lemma in lex.outcome_lemmas and any(_accidental_blast(a, lex) for a in agents):
         return True
     if lemma in ("die", "death"):
         # "died of cancer", "death from malaria"; but "the death of a soldier" names the victim.
@@ -487,7 +489,7 @@ def _non_violent(trigger: Token, lex: Lexicon, sentence: Span) -> bool:
         if causes and not any(c.lemma_.lower() in lex.nouns or c.lemma_.lower() in _VIOLENT_CAUSES for c in causes):
             return True
     # An outcome (deaths, damage) in a sentence that names a natural hazard is put down to it.
-    return lemma in lex.outcome_lemmas and any(cause(t, lex.natural_hazards) for t in sentence)
+    return lemma in lex.outcome_lemmas and any(_names_cause(t, trigger, lex.natural_hazards) for t in sentence)
 
 
 def _entity_for(span: Span | None, entities_by_start: dict[int, dict]) -> dict | None:
