@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -69,8 +68,8 @@ def run(
             _fail(f"{s}: no such file or folder")
     from flows import prefect_env
 
-    prefect_env.configure(settings.prefect_home, verbose, fallback_home=settings.warehouse_prefect_home)
-    api_ready = prefect_env.start_temporary_api(Path(os.environ["PREFECT_HOME"]))
+    home = prefect_env.configure(settings.prefect_home, verbose, fallback_home=settings.warehouse_prefect_home)
+    api_ready = prefect_env.start_temporary_api(home)
     from flows.progress import set_listener
 
     set_listener(lambda msg: console.print(f"[dim]·[/] {msg}"))

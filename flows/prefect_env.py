@@ -1,30 +1,32 @@
-"""Prefect's environment, set before Prefect is imported: state beside the warehouse, no
-telemetry (there is no network), and its own logs kept off the user's screen unless asked."""
+"""Prefect's environment, set before Prefect is imported: where its state lives, no telemetry
+(there is no network), its own logs kept off the user's screen unless asked, and the run's
+temporary API server."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 
-def configure(prefect_home: Path, verbose: bool = False, fallback_home: Path | None = None) -> None:
-    if "PREFECT_HOME" not in os.environ:
-        try:
-            prefect_home.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            if fallback_home is None:
-                raise
-            prefect_home = fallback_home  # no writable home directory (a locked-down CI user)
-        os.environ["PREFECT_HOME"] = str(prefect_home)
+def configure(prefect_home: Path, verbose: bool = False, fallback_home: Path | None = None) -> Path:
+    """Returns PREFECT_HOME: as set already, else `prefect_home`, or `fallback_home` when that cannot
+    be created (no writable home directory, as for a locked-down CI user)."""
+    home = Path(os.environ.get("PREFECT_HOME") or prefect_home)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        if fallback_home is None or "PREFECT_HOME" in os.environ:
+            raise
+        home = fallback_home
+        home.mkdir(parents=True, exist_ok=True)
+    os.environ["PREFECT_HOME"] = str(home)
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING" if verbose else "ERROR")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("TQDM_DISABLE", "1")
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-
+    return home
 
 
 def start_temporary_api(home: Path):

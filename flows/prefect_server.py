@@ -60,15 +60,19 @@ def prefect_server(home: Path, startup_seconds: float = 120.0, scheduler_loop_se
                                 env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     try:
-        deadline = time.monotonic() + startup_seconds
-        while not healthy(api_url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text(errors="replace")[-2000:]
-                raise NewsflowError(f"the Prefect server did not start (log: {log_path}):\n{tail}")
-            time.sleep(0.5)
+        wait_healthy(proc, api_url, time.monotonic() + startup_seconds, log_path, "the Prefect server")
         yield api_url
     finally:
         stop_process_group(proc)
+
+
+def wait_healthy(proc: subprocess.Popen, api_url: str, deadline: float, log_path: Path, what: str) -> None:
+    """Until the server answers; NewsflowError with its log's tail if it exits or the deadline passes."""
+    while not healthy(api_url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            tail = log_path.read_text(errors="replace")[-2000:]
+            raise NewsflowError(f"{what} did not start (log: {log_path}):\n{tail}")
+        time.sleep(0.1)
 
 
 def stop_process_group(proc: subprocess.Popen, grace_seconds: float = 15.0) -> None:
@@ -118,12 +122,11 @@ class TemporaryAPI:
         atexit.register(self.stop)
 
     def wait_ready(self) -> None:
-        while not healthy(self.url):
-            if self.process.poll() is not None or time.monotonic() > self._deadline:
-                tail = self._log.read_text(errors="replace")[-2000:]
-                self.stop()
-                raise NewsflowError(f"Prefect's temporary API server did not start (log: {self._log}):\n{tail}")
-            time.sleep(0.1)
+        try:
+            wait_healthy(self.process, self.url, self._deadline, self._log, "Prefect's temporary API server")
+        except NewsflowError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         stop_process_group(self.process, grace_seconds=5.0)

@@ -141,11 +141,14 @@ def test_mentions_of_one_event_share_a_cluster(sample):
     assert hit["event_cluster_id"] != fired["event_cluster_id"]  # negated: a different claim
 
 
-def _events(text):
+def _rows(text):
     from tasks.documents import Doc
 
-    _, events = analyse_docs([Doc("d", "article", "d", text, None)], DEFAULT_MODEL)
-    return [(e["trigger"], e["event_type"], e["mode"]) for e in events]
+    return analyse_docs([Doc("d", "article", "d", text, None)], DEFAULT_MODEL)[1]
+
+
+def _events(text):
+    return [(e["trigger"], e["event_type"], e["mode"]) for e in _rows(text)]
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -193,12 +196,6 @@ def test_the_death_of_a_person_and_storming_gunmen_stay_assaults():
 ], ids=["dismissal", "evacuating-civilians"])
 def test_what_a_verb_acts_on_can_say_there_is_no_event(text):
     assert _events(text) == []
-
-
-def _rows(text):
-    from tasks.documents import Doc
-
-    return analyse_docs([Doc("d", "article", "d", text, None)], DEFAULT_MODEL)[1]
 
 
 def test_who_did_what_to_whom_in_harder_sentences():
