@@ -1,9 +1,15 @@
 """The `newsflow` command as a user runs it: a real subprocess with its own temporary Prefect server."""
 import json
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import psutil
 import pytest
 
-from tests.conftest import newsflow_cli
+from benchmarks.corpus import write_corpus
+from tests.conftest import GOLD, newsflow_cli
 
 pytestmark = pytest.mark.slow
 
@@ -145,17 +151,18 @@ def test_query_during_a_load_waits_then_says_a_run_is_loading(loaded, tmp_path):
     assert "5" in newsflow_cli("query", "select count(*) from comments", "-w", wh).stdout
 
 
+def _servers_under(pid: int) -> list[psutil.Process]:
+    found = []
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            if "uvicorn" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
 def test_a_killed_run_leaves_no_prefect_server_behind(tmp_path):
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
-    import psutil
-
-    from benchmarks.corpus import write_corpus
-    from tests.conftest import GOLD
-
     seeds = tmp_path / "seeds"
     write_corpus(40, seeds, GOLD)
     exe = Path(sys.executable).with_name("newsflow")
@@ -164,7 +171,7 @@ def test_a_killed_run_leaves_no_prefect_server_behind(tmp_path):
     deadline = time.monotonic() + 60
     servers = []
     while not servers and time.monotonic() < deadline:
-        servers = [p for p in psutil.Process(proc.pid).children(recursive=True) if "uvicorn" in " ".join(p.cmdline())]
+        servers = _servers_under(proc.pid)
         time.sleep(0.2)
     assert servers, "the run never started its Prefect server"
     proc.kill()
