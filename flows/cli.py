@@ -23,7 +23,12 @@ out = Console(soft_wrap=True)
 
 WarehouseOpt = typer.Option(None, "--warehouse", "-w", envvar="NEWSFLOW_WAREHOUSE",
                             help=f"DuckDB warehouse file; the Parquet lake, quality reports, quarantine and "
-                                 f"Prefect state live beside it (default: {DEFAULT_WAREHOUSE}).")
+                                 f"the served schedule live beside it (default: {DEFAULT_WAREHOUSE}).")
+
+
+class Runner(str, Enum):
+    local = "local"
+    dask = "dask"
 
 
 class Format(str, Enum):
@@ -49,7 +54,7 @@ def run(
     max_file_mb: float = typer.Option(20.0, min=0.001, help="Larger seed files are quarantined."),
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Also take files in sub-folders of the seed folders."),
     wait: float = typer.Option(60.0, min=0, help="Seconds to wait for another run loading into the same warehouse before skipping."),
-    task_runner: str = typer.Option("local", "--task-runner", help="local, or dask: parse and analyse batches on a Dask cluster."),
+    task_runner: Runner = typer.Option(Runner.local, "--task-runner", help="local, or dask: parse and analyse batches on a Dask cluster."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Scheduler of an existing Dask cluster (tcp://host:8786); without it a local cluster is started."),
     dask_workers: int = typer.Option(2, "--dask-workers", min=1, help="Worker processes of the local Dask cluster, and batches in flight."),
     lake: Optional[str] = typer.Option(None, "--lake", envvar="NEWSFLOW_LAKE", help="Parquet lake folder or fsspec URL (s3://..., gs://...) (default: lake/ beside the warehouse)."),
@@ -74,7 +79,7 @@ def run(
 
     set_listener(lambda msg: console.print(f"[dim]·[/] {msg}"))
     console.print(f"newsflow: ingesting {', '.join(seeds)} into {settings.warehouse}")
-    if n_process > 1 and task_runner == "local":
+    if n_process > 1 and task_runner is Runner.local:
         # The workers load spaCy while Prefect starts its server.
         from tasks.nlp_pool import worker_pool
 
@@ -83,19 +88,15 @@ def run(
         with console.status("starting Prefect and loading the spaCy model…"):
             from flows.ingest import ingest
 
-        flow = ingest
-        parallel = 1
-        if task_runner == "dask":
+        flow, parallel = ingest, 1
+        if task_runner is Runner.dask:
             from flows.dask_runner import dask_task_runner
 
             flow, parallel = ingest.with_options(task_runner=dask_task_runner(dask_address, dask_workers)), dask_workers
-        elif task_runner != "local":
-            _fail(f"--task-runner {task_runner!r}: choose local or dask")
         api_ready()
-        summary = flow(seeds=list(seeds), warehouse=str(settings.warehouse), model=settings.model, parallel_batches=parallel,
-                       lake=lake,
-                         batch_size=batch_size, n_process=n_process, settle_seconds=settle_seconds,
-                         max_file_mb=max_file_mb, recursive=recursive, wait_seconds=wait)
+        summary = flow(seeds=list(seeds), warehouse=str(settings.warehouse), model=settings.model, lake=lake,
+                       batch_size=batch_size, n_process=n_process, parallel_batches=parallel,
+                       settle_seconds=settle_seconds, max_file_mb=max_file_mb, recursive=recursive, wait_seconds=wait)
     except NewsflowError as exc:
         _fail(str(exc))
     _print_summary(summary)

@@ -108,4 +108,4 @@ def analyse_task(parsed: ParsedBatch, model: str, n_process: int):
         from tasks.nlp_pool import start_parallel
 
         return start_parallel(parsed.docs, model, n_process)
-    return analyse_docs(parsed.docs, model, n_process)
+    return analyse_in_process(parsed.docs, model)

@@ -151,6 +151,8 @@ def warm_up(quality_dir: Path | None, directory: Path = EXPECTATIONS_DIR) -> Non
     """Build the context and run every suite once on empty tables, so the first real batch does
     not pay for Great Expectations' start-up (the flow does this while spaCy works)."""
     empty = {name: schema.empty_table() for name, schema in TABLES.items()}
+    # The first run of each check pays GE's lazy imports; run it on a context of its own so that
+    # these empty validations stay out of the run's Data Docs.
     validate_tables(empty, {}, directory=directory, quality_dir=None)
     _checkpoints(Path(directory), Path(quality_dir) if quality_dir else None)
 

@@ -78,7 +78,7 @@ def load_batch(con, *, run_id: str, batch: int, lake_paths: dict[str, str], load
                 f"WHERE article_id NOT IN (SELECT unnest(?::VARCHAR[])){parent}",
                 params,
             )
-            if source == "_lake_batch":
+            if is_url(path):
                 con.unregister("_lake_batch")
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before
         now = datetime.now(timezone.utc)
