@@ -34,7 +34,8 @@ RULES_PATH = Path(__file__).parent / "data" / "entity_rules.json"
 def load_rules(path: Path = RULES_PATH) -> dict:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return {"sports_cues": frozenset(data["sports_cues"]), "min_sports_cues": int(data["min_sports_cues"]),
+        return {"sports_cues": frozenset(data["sports_cues"]), "sports_phrases": tuple(data.get("sports_phrases", ())),
+                "min_sports_cues": int(data["min_sports_cues"]),
                 "place_preps": frozenset(data["place_preps"]),
                 "geographic_words": frozenset(data["geographic_words"])}
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -43,8 +44,8 @@ def load_rules(path: Path = RULES_PATH) -> dict:
 
 def is_sports_report(doc: SpacyDoc, rules: dict) -> bool:
     cues = {t.lemma_.lower() for t in doc if t.lemma_.lower() in rules["sports_cues"]}
-    if "world cup" in doc.text.lower():
-        cues.add("world cup")
+    text = doc.text.lower()
+    cues |= {phrase for phrase in rules["sports_phrases"] if phrase in text}
     return len(cues) >= rules["min_sports_cues"]
 
 
@@ -155,12 +156,15 @@ def _row(doc_id, doc_kind, article_id, starts, start, end, text, label, c: Canon
     }
 
 
+def _covered(found: list[tuple[Span, str, Canonical]]) -> set[int]:
+    """Token indices already inside a found mention."""
+    return {i for span, _, _ in found for i in range(span.start, span.end)}
+
+
 def _repeat_mentions(doc: SpacyDoc, found: list[tuple[Span, str, Canonical]]) -> list[tuple[Span, str, Canonical]]:
     """Names the model tagged once but missed elsewhere in the same document: other occurrences of
     a tagged name, and a person's surname alone ("Rathbun" after "Mark Rathbun")."""
-    covered = set()
-    for span, _, _ in found:
-        covered.update(range(span.start, span.end))
+    covered = _covered(found)
     keys: dict[str, list[tuple[tuple[str, ...], str, Canonical]]] = {}
     for span, label, c in found:
         words = tuple(t.text for t in span)
@@ -183,7 +187,7 @@ def _repeat_mentions(doc: SpacyDoc, found: list[tuple[Span, str, Canonical]]) ->
 
 def _misspelt_names(doc: SpacyDoc, gaz: Gazetteer, found) -> list[tuple[Span, str, Canonical]]:
     """Gazetteer names written with one slip that neither the ruler nor the model caught."""
-    covered = {i for span, _, _ in found for i in range(span.start, span.end)}
+    covered = _covered(found)
     extra = []
     for tok in doc:
         if tok.i in covered or fold(tok.text) not in gaz.by_first_word:
