@@ -37,6 +37,13 @@ from corpus import write_corpus  # noqa: E402
 OLD = 1_600_000_000  # an mtime long past the settle time
 
 
+def fresh(path: Path) -> Path:
+    """`path`, emptied: each measurement starts from nothing."""
+    if path.exists():
+        shutil.rmtree(path)
+    return path
+
+
 def settle(paths) -> None:
     for p in paths:
         os.utime(p, (OLD, OLD))
@@ -110,13 +117,9 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="newsflow-bench-"))
-    base = work / "corpus"
-    if base.exists():
-        shutil.rmtree(base)
+    base = fresh(work / "corpus")
     settle(write_corpus(args.n, base, args.gold))
-    small = work / "corpus-small"
-    if small.exists():
-        shutil.rmtree(small)
+    small = fresh(work / "corpus-small")
     small.mkdir()
     for p in sorted(base.iterdir())[:args.small]:
         shutil.copy2(p, small / p.name)
@@ -126,13 +129,9 @@ def main() -> None:
     for run in range(args.runs):
         seconds, docs, words = spacy_alone(base, args.n_process)
         a.append(seconds)
-        seeds = work / f"seeds-{run}"
-        if seeds.exists():
-            shutil.rmtree(seeds)
+        seeds = fresh(work / f"seeds-{run}")
         shutil.copytree(base, seeds)
-        warehouse = work / f"run-{run}" / "newsflow.duckdb"
-        if warehouse.parent.exists():
-            shutil.rmtree(warehouse.parent)
+        warehouse = fresh(work / f"run-{run}") / "newsflow.duckdb"
         wall, peak, peak_rss = newsflow_run(seeds, warehouse, args.n_process)
         b.append(wall)
         peaks.append(peak)
@@ -141,9 +140,7 @@ def main() -> None:
         new = max(1, args.n // 100)
         settle(write_corpus(new, seeds, args.gold, seed=1000 + run, start=args.n + run * new))
         d.append(newsflow_run(seeds, warehouse, args.n_process)[0])
-        small_wh = work / f"small-{run}" / "newsflow.duckdb"
-        if small_wh.parent.exists():
-            shutil.rmtree(small_wh.parent)
+        small_wh = fresh(work / f"small-{run}") / "newsflow.duckdb"
         small_peaks.append(newsflow_run(small, small_wh, args.n_process)[1])
         print(f"run {run + 1}/{args.runs}: spaCy {a[-1]:.1f}s, newsflow {b[-1]:.1f}s, no-op {c[-1]:.1f}s, "
               f"+1% {d[-1]:.1f}s, peak {peaks[-1]:.0f} MB ({args.small} docs: {small_peaks[-1]:.0f} MB)", flush=True)
