@@ -35,6 +35,9 @@ _LIGHT_VERBS = {"hold", "launch", "carry", "conduct", "stage", "mount", "make", 
 _SUBJECTS = {"nsubj", "csubj"}
 _ARG_STOP_DEPS = {"relcl", "acl", "appos", "punct", "advcl", "prep", "cc_", "mark", "dep", "parataxis"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
+# A noun inside these names a thing or a time, not an event: "March 11" is no march.
+_NAMED_NOT_EVENTS = {"GPE", "ORG", "PERSON", "NORP", "LOC", "FAC", "DATE", "TIME"}
+_PARTICLE_REACH = 2
 _KILL_LEMMAS = {"kill", "die", "dead", "death", "killing", "massacre", "execute", "behead", "murder", "slaughter"}
 _INJURE_LEMMAS = {"wound", "injure", "injury", "hurt", "maim"}
 
@@ -162,9 +165,13 @@ def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token, str | None]
             return None
         if by_object:
             return by_object[0], token, token, by_object[1]
-        for child in token.children:
+        for child in token.rights:
+            # "On Friday, Macron called the explosion an attack": a preposition before the verb is
+            # not its particle. A far one types the verb but is no part of the trigger's words.
             if child.dep_ in ("prt", "prep") and f"{lemma} {child.lower_}" in lex.phrasal:
-                return lex.phrasal[f"{lemma} {child.lower_}"], token, child, None
+                last = child if child.i - token.i <= _PARTICLE_REACH else token
+                return lex.phrasal[f"{lemma} {child.lower_}"], token, last, None
+        for child in token.children:
             if child.dep_ == "dobj" and f"{lemma} {child.lemma_.lower()}" in lex.verb_object:
                 return lex.verb_object[f"{lemma} {child.lemma_.lower()}"], token, child, None
         if lemma in lex.want_verbs:
@@ -184,7 +191,7 @@ def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token, str | None]
         return (etype, token, token, None) if etype else None
     if token.pos_ == "ADJ" and lemma in lex.adjectives and token.dep_ != "amod":
         return lex.adjectives[lemma], token, token, None  # "left eight policemen dead", "shot dead"
-    if token.pos_ in ("NOUN", "PROPN") and token.ent_type_ not in ("GPE", "ORG", "PERSON", "NORP", "LOC", "FAC"):
+    if token.pos_ in ("NOUN", "PROPN") and token.ent_type_ not in _NAMED_NOT_EVENTS:
         etype = lex.nouns.get(lemma) or lex.nouns.get(token.lower_)
         if etype and etype != "ASSAULT" and token.dep_ == "compound":
             return None  # a noun modifying another ("aid workers", "peace envoy") tells no event

@@ -213,6 +213,12 @@ def test_carrying_out_an_attack_is_one_event():
     assert [e[0] for e in _events("Militants carried out an attack on the base.")] == ["attack"]
 
 
+def test_a_month_is_no_march_and_a_preposition_before_the_verb_is_no_particle():
+    assert not [e for e in _events("On March 11, 2013 he created a secret Twitter account.") if e[1] == "PROTEST"]
+    assert ("called", "REQUEST", None) not in _events("On Friday, the president called the explosion an attack.")
+    assert ("called on", "REQUEST", None) in _events("The minister called on rebels to lay down their arms.")
+
+
 def test_worker_processes_give_the_same_rows_in_the_same_order(sample):
     docs, mentions, events = sample
     ordered = [docs[k] for k in docs]
