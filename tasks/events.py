@@ -460,6 +460,9 @@ _BLAST_LEMMAS = {"explosion", "blast", "explode", "fire", "blaze", "burn"}
 _VIOLENT_CAUSES = {"wound", "injury", "gunshot", "bullet", "shrapnel", "burn", "torture", "beating", "stab"}
 
 
+_CAUSE_PREPS = {"by", "in", "after", "from"}
+
+
 def _names_cause(t: Token, trigger: Token, words: frozenset[str]) -> bool:
     # A storm is a cause; "stormed" and the "Storm Corps" are not.
     return t.i != trigger.i and t.pos_ == "NOUN" and not t.ent_type_ and t.lemma_.lower() in words
@@ -483,10 +486,11 @@ def _non_violent(trigger: Token, lex: Lexicon, sentence: Span) -> bool:
     if _accidental_blast(trigger, lex):
         return True
     lemma = trigger.lemma_.lower()
-    # "A gas explosion killed eight": the deaths are the accident's.
-    agents = [c for c in trigger.children if c.dep_ == "nsubj"]
-    agents += [o for p in trigger.children if p.dep_ == "agent" for o in p.children if o.dep_ == "pobj"]
-    if lemma in lex.outcome_lemmas and any(_accidental_blast(a, lex) for a in agents):
+    # "A gas explosion killed eight", "injured after a gas cylinder exploded": the accident's.
+    causes = [c for c in trigger.children if c.dep_ in ("nsubj", "advcl")]
+    causes += [o for p in trigger.children if p.dep_ in ("agent", "prep") and p.lower_ in _CAUSE_PREPS
+               for o in p.children if o.dep_ in ("pobj", "pcomp")]
+    if lemma in lex.outcome_lemmas and any(_accidental_blast(c, lex) for c in causes):
         return True
     if lemma in ("die", "death"):
         # "died of cancer", "death from malaria"; but "the death of a soldier" names the victim.

@@ -179,8 +179,9 @@ def test_deaths_by_nature_are_not_assaults():
     "The old man died of diabetes last year.",
     "Dozens of people died by poisoning after drinking bootleg alcohol.",
     "A gas explosion at the carnival killed eight people.",
+    "Forty people were injured after a cooking gas cylinder exploded in the market.",
     "The death toll climbed to 66 after torrential rains and floods hit parts of Japan.",
-], ids=["illness", "poisoning", "gas-explosion", "floods"])
+], ids=["illness", "poisoning", "gas-explosion", "injured-after-gas-blast", "floods"])
 def test_deaths_by_illness_accident_or_weather_are_not_assaults(text):
     assert not [e for e in _events(text) if e[1] == "ASSAULT"]
 
@@ -188,6 +189,7 @@ def test_deaths_by_illness_accident_or_weather_are_not_assaults(text):
 def test_the_death_of_a_person_and_storming_gunmen_stay_assaults():
     assert [e for e in _events("The bombing was revenge for the death of an IRA volunteer.") if e[0] == "death"]
     assert [e for e in _events("Gunmen stormed a police centre, killing 41 trainees.") if e[0] == "killing"]
+    assert [e for e in _events("Forty people were injured after a car bomb exploded in the market.") if e[0] == "injured"]
 
 
 @pytest.mark.parametrize("text", [
