@@ -180,8 +180,9 @@ def test_deaths_by_nature_are_not_assaults():
     "Dozens of people died by poisoning after drinking bootleg alcohol.",
     "A gas explosion at the carnival killed eight people.",
     "Forty people were injured after a cooking gas cylinder exploded in the market.",
+    "Rumours spread about several deaths in the hospital caused by bacteria.",
     "The death toll climbed to 66 after torrential rains and floods hit parts of Japan.",
-], ids=["illness", "poisoning", "gas-explosion", "injured-after-gas-blast", "floods"])
+], ids=["illness", "poisoning", "gas-explosion", "injured-after-gas-blast", "bacteria", "floods"])
 def test_deaths_by_illness_accident_or_weather_are_not_assaults(text):
     assert not [e for e in _events(text) if e[1] == "ASSAULT"]
 
