@@ -111,8 +111,9 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
 
 
 def _objects(verb: Token) -> list[Token]:
-    """What a verb acts on: its objects and passive subjects, with their conjuncts."""
-    heads = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
+    """What a verb acts on: its objects, passive subjects and complements ("pleaded guilty"),
+    with their conjuncts."""
+    heads = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass", "acomp")]
     # "discovered a large amount of ammunition believed to belong to ...": the parser makes the
     # found thing the subject of a clause.
     heads += [g for c in verb.children if c.dep_ == "ccomp" for g in c.children if g.dep_ == "nsubj"]

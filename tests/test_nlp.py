@@ -196,7 +196,8 @@ def test_the_death_of_a_person_and_storming_gunmen_stay_assaults():
 @pytest.mark.parametrize("text", [
     "I didn't think they'd fire me after ten years.",
     "Officials evacuated 1,141 residents as the river rose.",
-], ids=["dismissal", "evacuating-civilians"])
+    "A friend of the suspect pleaded not guilty to charges of lying.",
+], ids=["dismissal", "evacuating-civilians", "plea-in-court"])
 def test_what_a_verb_acts_on_can_say_there_is_no_event(text):
     assert _events(text) == []
 
