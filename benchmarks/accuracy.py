@@ -140,6 +140,9 @@ def score_wikievents(gold: Path, model: str) -> dict:
     _, by_doc = analyse_texts(texts, model)
     tp = n_pred = n_gold = 0
     arg_tp = arg_pred = arg_gold = 0
+    # Where the false positives fall, to tell our errors from what the gold leaves unlabelled.
+    source_types = {g["type"] for d in gold_docs for g in d["events"] if g["type"]}
+    fp_other_type = fp_unlabelled_sentence = 0
     for d in gold_docs:
         golds = d["events"]
         typed = [g for g in golds if g["type"]]
@@ -153,6 +156,11 @@ def score_wikievents(gold: Path, model: str) -> dict:
                 if any(g["type"] is None and overlaps(s, t, g["start"], g["end"]) for g in golds):
                     continue  # an event outside the taxonomy: neither right nor wrong
                 n_pred += 1
+                sentence_end = e["sentence_start"] + len(e["sentence"])
+                if e["event_type"] not in source_types:
+                    fp_other_type += 1
+                elif not any(overlaps(e["sentence_start"], sentence_end, g["start"], g["end"]) for g in golds):
+                    fp_unlabelled_sentence += 1
                 continue
             n_pred += 1
             tp += 1
@@ -166,7 +174,10 @@ def score_wikievents(gold: Path, model: str) -> dict:
     p, r, f = prf(tp, n_pred, n_gold)
     ap, ar, af = prf(arg_tp, arg_pred, arg_gold)
     return {"documents": len(gold_docs), "trigger_precision": p, "trigger_recall": r, "trigger_f1": f,
-            "argument_precision": ap, "argument_recall": ar, "argument_f1": af, "gold_events": n_gold}
+            "argument_precision": ap, "argument_recall": ar, "argument_f1": af, "gold_events": n_gold,
+            "predicted_events": n_pred,
+            "false_positives_of_types_the_source_never_labels": fp_other_type,
+            "other_false_positives_in_sentences_with_no_gold_event": fp_unlabelled_sentence}
 
 
 def score_case(gold: Path, model: str) -> dict:

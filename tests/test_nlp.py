@@ -197,7 +197,8 @@ def test_the_death_of_a_person_and_storming_gunmen_stay_assaults():
     "I didn't think they'd fire me after ten years.",
     "Officials evacuated 1,141 residents as the river rose.",
     "A friend of the suspect pleaded not guilty to charges of lying.",
-], ids=["dismissal", "evacuating-civilians", "plea-in-court"])
+    "Thank you for writing this, it was worth reading.",
+], ids=["dismissal", "evacuating-civilians", "plea-in-court", "politeness"])
 def test_what_a_verb_acts_on_can_say_there_is_no_event(text):
     assert _events(text) == []
 
