@@ -164,8 +164,11 @@ def _events(text):
     ("The government withdrew from the nuclear treaty on Thursday.", ("withdrew", "REJECT", None)),
     ("The administration hit 13 officials with sanctions.", ("hit", "SANCTION", None)),
     ("Thousands of workers joined a general strike in the capital.", ("strike", "PROTEST", None)),
+    ("Norway has expelled two Australian embassy diplomats.", ("expelled", "SANCTION", "diplomatic expulsion")),
+    ("The government expelled thousands of migrants.", ("expelled", "COERCE", None)),
 ], ids=["seizure", "discovery", "arrest", "new-base", "crowd-control", "abduction", "force-on-protest",
-        "territory", "dropped-weapon", "leaving-a-treaty", "hit-with-sanctions", "labour-strike"])
+        "territory", "dropped-weapon", "leaving-a-treaty", "hit-with-sanctions", "labour-strike",
+        "expelling-diplomats", "expelling-people"])
 def test_what_a_verb_acts_on_decides_the_event(text, expected):
     assert expected in _events(text)
 
