@@ -3,8 +3,9 @@
 A trigger is a verb or noun whose lemma is in the lexicon (data/event_lexicon.json), a phrasal verb
 ("draw down"), or a verb with its object ("ship arms"). Arguments come only from the trigger's own
 clause: actor (subject, passive agent, possessor or demonym of a nominal, the subject of a light
-verb), target (object, passive subject, at/on/against-phrase), location and date (entities in the
-trigger's subtree). Modality: asserted, reported (an attribution verb or "according to" governs the
+verb, the noun an -ing participle describes), target (object, passive subject, at/on/against-phrase,
+the noun a past participle describes), location and date (entities in the trigger's subtree; with no
+named place, a place noun after in/at/inside/near: "inside the training centre"). Modality: asserted, reported (an attribution verb or "according to" governs the
 trigger), hypothetical (would/could/if/want-to/likely) or demanded; negation from the trigger's or
 its governor's negators.
 """
@@ -55,6 +56,7 @@ class Lexicon:
     noun_modifier_types: dict[str, dict[str, frozenset[str]]]
     accidental_compounds: frozenset[str]
     natural_hazards: frozenset[str]
+    place_nouns: frozenset[str]
     outcome_lemmas: frozenset[str]
     modes: dict[str, dict[str, str]]
     quad_class: dict[str, int]
@@ -100,6 +102,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         return Lexicon(verbs, nouns, phrasal, vobj, frozenset(want), frozenset(heads), rules,
                        frozenset(data.get("non_violent_causes", [])), modifier_types,
                        frozenset(data.get("accidental_compounds", [])), frozenset(data.get("natural_hazards", [])),
+                       frozenset(data.get("place_nouns", [])),
                        frozenset(data.get("outcome_lemmas", [])), modes, quad, inten,
                        frozenset(data["speech_verbs"]), frozenset(data["hypothetical_aux"]),
                        frozenset(data["hypothetical_heads"]), frozenset(data["demand_heads"]),
@@ -272,6 +275,13 @@ def _arguments(trigger: Token, lex: Lexicon):
             target = objs[0] if objs else None
             if target is not None and _is_instrument(target, lex):
                 target = None  # "set off a car bomb": the bomb is the means, not the target
+        if trigger.dep_ == "acl" and not subj and not passive and trigger.head.pos_ in ("NOUN", "PROPN", "PRON"):
+            # A participle describing a noun: "the guards abducted by gunmen" are the ones it was
+            # done to; "gunmen attacking the base" are the ones who did it.
+            if trigger.tag_ == "VBG":
+                actor = actor or trigger.head
+            elif target is None:
+                target, actor = trigger.head, agent[0] if agent else actor
         if actor is None and trigger.dep_ in ("xcomp", "conj") and trigger.head.pos_ in ("VERB", "AUX"):
             inherited = _children(trigger.head, "nsubj")
             actor = inherited[0] if inherited else None
@@ -316,13 +326,13 @@ def _argument_head(token: Token | None, trigger: Token, lex: Lexicon) -> Token |
     if lemma in ("who", "which", "that") and token.head.dep_ == "relcl":
         token = token.head.head  # "the men who attacked": the men
         lemma = token.lemma_.lower()
-    if lemma in _QUANTITY_HEADS:
+    if lemma in _QUANTITY_HEADS or token.pos_ == "NUM":
         of = [o for p in _children(token, "prep") if p.lower_ == "of" for o in _children(p, "pobj")]
         if of:
-            token = of[0]  # "a number of protesters": the protesters
+            token = of[0]  # "a number of protesters", "five of the guards": the protesters, the guards
     if token.ent_type_ in ("DATE", "TIME") or token.i == trigger.i:
         return None
-    if token.lemma_.lower() in lex.nouns or (_is_instrument(token, lex) and token.lemma_.lower() not in _ATTACKERS):
+    if token.lemma_.lower() not in _PEOPLE and (token.lemma_.lower() in lex.nouns or _is_instrument(token, lex)):
         return None  # "the blast damaged ...": an event or a weapon is no actor or target
     return token
 
@@ -367,6 +377,20 @@ def _attached_to(head: Token, trigger: Token) -> bool:
             return False
         head, hops = head.head, hops + 1
     return head.i == trigger.i and hops <= 2
+
+
+_LOCATIVE_PREPS = {"in", "at", "inside", "outside", "near", "into", "within", "beside"}
+
+
+def _place_noun(trigger: Token, lex: Lexicon) -> Span | None:
+    """With no named place, a place the text names with a common noun: "inside the training
+    centre", "near the finish line"."""
+    for prep in _children(trigger, "prep"):
+        if prep.lower_ in _LOCATIVE_PREPS:
+            for obj in _children(prep, "pobj"):
+                if obj.pos_ == "NOUN" and not obj.ent_type_ and obj.lemma_.lower() in lex.place_nouns:
+                    return _phrase(obj)
+    return None
 
 
 def _inside(inner: Span, outer: Span | None) -> bool:
@@ -418,14 +442,20 @@ def _modality(trigger: Token, lex: Lexicon, sentence: Span):
     return modality, negated, source
 
 
+def _number(token: Token) -> int | None:
+    text = token.lower_.replace(",", "")
+    if text.isdigit():
+        return int(text)
+    return _NUMBER_WORDS.get(text)
+
+
 def _count(token: Token) -> int | None:
+    """How many the phrase counts: "three US troops", "five of the guards"."""
     for child in token.children:
-        if child.dep_ == "nummod":
-            text = child.lower_.replace(",", "")
-            if text.isdigit():
-                return int(text)
-            if text in _NUMBER_WORDS:
-                return _NUMBER_WORDS[text]
+        if child.dep_ == "nummod" and _number(child) is not None:
+            return _number(child)
+    if token.dep_ == "pobj" and token.head.lower_ == "of":
+        return _number(token.head.head)
     return None
 
 
@@ -455,7 +485,8 @@ def _mode(trigger: Token, etype: str, lex: Lexicon) -> str | None:
 
 
 _UNDERGOER_SUBJECT = {"die", "perish", "explode", "blast", "detonate", "crash", "collapse", "burn"}
-_ATTACKERS = {"gunman", "gunmen", "sniper", "bomber"}  # words that tell the mode and are people too
+# Words that trigger an event or tell its mode and are people too: participants, not events or weapons.
+_PEOPLE = {"gunman", "gunmen", "sniper", "bomber", "protester", "demonstrator"}
 _QUANTITY_HEADS = {"number", "dozen", "dozens", "hundreds", "thousands", "scores", "group", "handful", "lot", "total"}
 _BLAST_LEMMAS = {"explosion", "blast", "explode", "fire", "blaze", "burn"}
 _VIOLENT_CAUSES = {"wound", "injury", "gunshot", "bullet", "shrapnel", "burn", "torture", "beating", "stab"}
@@ -547,7 +578,7 @@ def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, m
             if last.i < first.i:
                 trigger_start, trigger_end = last.idx, first.idx + len(first.text)
             actor_ent, target_ent = _entity_for(actor, entities_by_start), _entity_for(target, entities_by_start)
-            location = places[0] if places else None
+            location = places[0] if places else _place_noun(token, lex)
             location_ent = _entity_for(location, entities_by_start)
             confidence = 0.5 + 0.15 * (actor is not None) + 0.15 * (target is not None) + 0.1 * (token.pos_ == "VERB")
             rows.append({

@@ -215,6 +215,21 @@ def test_who_did_what_to_whom_in_harder_sentences():
     assert attacked["actor"] == "the men" and attacked["target"] == "the convoy"
     [blast] = [e for e in _rows("The blast damaged a number of shops on Friday.") if e["trigger"] == "damaged"]
     assert blast["actor"] is None and blast["target"] == "shops"
+    [abducted] = [e for e in _rows("Five of the guards abducted by gunmen were released.") if e["trigger"] == "abducted"]
+    assert abducted["actor"] == "gunmen" and abducted["target"] == "the guards"
+    [attacking] = [e for e in _rows("Gunmen attacking the base were killed by soldiers.") if e["trigger"] == "attacking"]
+    assert attacking["actor"] == "Gunmen" and attacking["target"] == "the base"
+    [killed] = [e for e in _rows("Five of the guards were killed in the attack.") if e["trigger"] == "killed"]
+    assert killed["target"] == "the guards" and killed["fatalities"] == 5
+    [injured] = [e for e in _rows("Dozens of protesters were injured.") if e["trigger"] == "injured"]
+    assert injured["target"] == "protesters"
+
+
+def test_a_place_named_by_a_common_noun_is_the_location_when_no_named_place_is():
+    [blast] = [e for e in _rows("A bomb exploded inside the military training centre on Monday.") if e["trigger"] == "exploded"]
+    assert blast["location"] == "the military training centre" and blast["location_entity_id"] is None
+    [arrest] = [e for e in _rows("Police arrested him at his house in Caracas.") if e["trigger"] == "arrested"]
+    assert arrest["location"] == "Caracas"
 
 
 def test_carrying_out_an_attack_is_one_event():

@@ -74,8 +74,8 @@ CREATE TABLE IF NOT EXISTS events (
     target              VARCHAR,             -- to whom or what
     target_entity_id    VARCHAR,
     target_sector       VARCHAR,
-    location            VARCHAR,
-    location_entity_id  VARCHAR,
+    location            VARCHAR,             -- where: a named place, else a place noun ("the training centre")
+    location_entity_id  VARCHAR,             -- set only for a named place
     date_text           VARCHAR,             -- the date expression as written
     date_resolved       DATE,                -- resolved against the publication date when known
     date_precision      VARCHAR,             -- day | month | year
