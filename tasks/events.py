@@ -32,10 +32,11 @@ _NUMBER_WORDS = {w: i for i, w in enumerate(
 _NUMBER_WORDS.update({"dozens": 24, "dozen": 12, "hundreds": 200, "scores": 40})
 _LIGHT_VERBS = {"hold", "launch", "carry", "conduct", "stage", "mount", "make", "begin", "start",
                 "resume", "continue", "come", "face", "suffer", "order", "open", "issue", "give", "take",
-                "have", "lead", "join", "claim", "announce", "report", "deny"}
+                "have", "lead", "join", "claim", "announce", "report", "deny", "sustain", "receive"}
 _SUBJECTS = {"nsubj", "csubj"}
 _ARG_STOP_DEPS = {"relcl", "acl", "appos", "punct", "advcl", "prep", "cc_", "mark", "dep", "parataxis"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
+_COUNTRY_IDS = ("country:", "nation:")  # gazetteer ids of countries, as tasks/entities.py reads them
 # A noun inside these names a thing or a time, not an event: "March 11" is no march.
 _NAMED_NOT_EVENTS = {"GPE", "ORG", "PERSON", "NORP", "LOC", "FAC", "DATE", "TIME"}
 _PARTICLE_REACH = 2
@@ -267,6 +268,11 @@ def _arguments(trigger: Token, lex: Lexicon):
             aimed_at = _pobj_of(trigger, {"at", "on", "against", "upon", "into"})
             if aimed_at is not None and _is_instrument(target, lex):
                 target = aimed_at  # "rockets were fired at a base": the rockets are the means
+        elif trigger.lemma_.lower() in _LOSS_VERBS and objs and \
+                f"{trigger.lemma_.lower()} {objs[0].lemma_.lower()}" in lex.verb_object:
+            # "soldiers lost their legs": the one who lost them is the victim; the legs are the event.
+            target = subj[0] if subj else next(
+                (s for s in _children(trigger.head, "nsubj", "nsubjpass") if trigger.dep_ in ("advcl", "conj", "xcomp")), None)
         elif trigger.lemma_.lower() in _UNDERGOER_SUBJECT and not objs:
             # "About 100 people died": the subject is the victim; "the device exploded": the means.
             target = subj[0] if subj and trigger.lemma_.lower() in ("die", "perish") else None
@@ -311,10 +317,10 @@ def _arguments(trigger: Token, lex: Lexicon):
         verb = _governing_verb(trigger)
         if verb is not None and actor is None and verb.lemma_.lower() in _LIGHT_VERBS:
             subj = _children(verb, "nsubj")
-            if subj and verb.lemma_.lower() != "come":
+            if subj and verb.lemma_.lower() not in _UNDERGOING_VERBS:
                 actor = subj[0]
-            elif subj and verb.lemma_.lower() == "come" and target is None:
-                target = subj[0]  # "bases came under attack"
+            elif subj and target is None:
+                target = subj[0]  # "bases came under attack", "13 people suffered injuries"
     return _argument_head(actor, trigger, lex), _argument_head(target, trigger, lex)
 
 
@@ -484,6 +490,8 @@ def _mode(trigger: Token, etype: str, lex: Lexicon) -> str | None:
     return None
 
 
+_LOSS_VERBS = {"lose"}
+_UNDERGOING_VERBS = {"come", "suffer", "sustain", "face", "receive"}  # light verbs whose subject undergoes the event
 _UNDERGOER_SUBJECT = {"die", "perish", "explode", "blast", "detonate", "crash", "collapse", "burn"}
 # Words that trigger an event or tell its mode and are people too: participants, not events or weapons.
 _PEOPLE = {"gunman", "gunmen", "sniper", "bomber", "protester", "demonstrator"}
@@ -535,6 +543,12 @@ def _non_violent(trigger: Token, lex: Lexicon, sentence: Span) -> bool:
     return lemma in lex.outcome_lemmas and any(_names_cause(t, trigger, lex.natural_hazards) for t in sentence)
 
 
+def _names_a_town(modifier: Token | None, trigger: Token, entity: dict | None) -> bool:
+    return (modifier is not None and entity is not None and modifier.head.i == trigger.i
+            and modifier.dep_ in ("compound", "nmod", "amod") and entity["label"] == "GPE"
+            and not entity["entity_id"].startswith(_COUNTRY_IDS))
+
+
 def _entity_for(span: Span | None, entities_by_start: dict[int, dict]) -> dict | None:
     if span is None:
         return None
@@ -579,6 +593,10 @@ def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, m
                 trigger_start, trigger_end = last.idx, first.idx + len(first.text)
             actor_ent, target_ent = _entity_for(actor, entities_by_start), _entity_for(target, entities_by_start)
             location = places[0] if places else _place_noun(token, lex)
+            if location is None and _names_a_town(actor_tok, token, actor_ent):
+                # "the Birmingham pub bombings": a town before the noun is where, not who;
+                # a country ("US strikes") stays the actor.
+                location, actor, actor_ent = actor, None, None
             location_ent = _entity_for(location, entities_by_start)
             confidence = 0.5 + 0.15 * (actor is not None) + 0.15 * (target is not None) + 0.1 * (token.pos_ == "VERB")
             rows.append({

@@ -223,6 +223,10 @@ def test_who_did_what_to_whom_in_harder_sentences():
     assert killed["target"] == "the guards" and killed["fatalities"] == 5
     [injured] = [e for e in _rows("Dozens of protesters were injured.") if e["trigger"] == "injured"]
     assert injured["target"] == "protesters"
+    [lost] = [e for e in _rows("Two off-duty soldiers lost their legs in the bombing.") if e["trigger"] == "lost their legs"]
+    assert lost["actor"] is None and lost["target"] == "Two off-duty soldiers"
+    [suffered] = [e for e in _rows("Thirteen people suffered minor injuries.") if e["trigger"] == "injuries"]
+    assert suffered["actor"] is None and suffered["target"] == "Thirteen people" and suffered["injured"] == 13
 
 
 def test_a_place_named_by_a_common_noun_is_the_location_when_no_named_place_is():
@@ -230,6 +234,14 @@ def test_a_place_named_by_a_common_noun_is_the_location_when_no_named_place_is()
     assert blast["location"] == "the military training centre" and blast["location_entity_id"] is None
     [arrest] = [e for e in _rows("Police arrested him at his house in Caracas.") if e["trigger"] == "arrested"]
     assert arrest["location"] == "Caracas"
+
+
+
+def test_a_town_before_an_event_noun_is_where_and_a_country_is_who():
+    [pub] = [e for e in _rows("The Birmingham pub bombings killed 21 people.") if e["trigger"] == "bombings"]
+    assert pub["actor"] is None and pub["location"] == "Birmingham"
+    [strikes] = [e for e in _rows("US strikes hit the base.") if e["trigger"] == "strikes"]
+    assert strikes["actor"] == "US" and strikes["location"] is None
 
 
 def test_carrying_out_an_attack_is_one_event():
