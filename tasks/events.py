@@ -288,7 +288,8 @@ def _arguments(trigger: Token, lex: Lexicon):
                 actor = actor or trigger.head
             elif target is None:
                 target, actor = trigger.head, agent[0] if agent else actor
-        if actor is None and trigger.dep_ in ("xcomp", "conj") and trigger.head.pos_ in ("VERB", "AUX"):
+        adjunct = trigger.dep_ == "advcl" and trigger.tag_ == "VBG"  # "a bomber blew himself up, killing six"
+        if actor is None and (trigger.dep_ in ("xcomp", "conj") or adjunct) and trigger.head.pos_ in ("VERB", "AUX"):
             inherited = _children(trigger.head, "nsubj")
             actor = inherited[0] if inherited else None
         if target is None:

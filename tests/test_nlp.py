@@ -225,6 +225,8 @@ def test_who_did_what_to_whom_in_harder_sentences():
     assert injured["target"] == "protesters"
     [lost] = [e for e in _rows("Two off-duty soldiers lost their legs in the bombing.") if e["trigger"] == "lost their legs"]
     assert lost["actor"] is None and lost["target"] == "Two off-duty soldiers"
+    [killing] = [e for e in _rows("A suicide bomber blew himself up, killing six soldiers.") if e["trigger"] == "killing"]
+    assert killing["actor"] == "A suicide bomber" and killing["target"] == "six soldiers"
     [suffered] = [e for e in _rows("Thirteen people suffered minor injuries.") if e["trigger"] == "injuries"]
     assert suffered["actor"] is None and suffered["target"] == "Thirteen people" and suffered["injured"] == 13
 
