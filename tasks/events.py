@@ -255,7 +255,7 @@ def _governing_verb(token: Token) -> Token | None:
     return None
 
 
-def _arguments(trigger: Token, lex: Lexicon):
+def _arguments(trigger: Token, etype: str, lex: Lexicon):
     actor = target = None
     if trigger.pos_ in ("VERB", "AUX") or trigger.tag_.startswith("VB"):
         subj = _children(trigger, "nsubj")
@@ -315,6 +315,13 @@ def _arguments(trigger: Token, lex: Lexicon):
         modifier = [c for c in trigger.children if c.dep_ in ("amod", "compound", "nmod") and c.ent_type_ in ("NORP", "GPE", "ORG")]
         actor = poss[0] if poss else by or (modifier[0] if modifier else None)
         target = _pobj_of(trigger, {"on", "against", "at", "upon", "with"})
+        if target is None and etype in _DONE_TO_TYPES:
+            # "the killing of a police officer", "the arrest of the mayor": what it was done to.
+            target = _pobj_of(trigger, {"of"})
+        if target is None and etype in _DONE_TO_TYPES:
+            # "the pub bombings", "a market attack": the place hit.
+            target = next((c for c in trigger.children if c.dep_ == "compound" and c.pos_ == "NOUN"
+                           and not c.ent_type_ and c.lemma_.lower() in lex.place_nouns), None)
         verb = _governing_verb(trigger)
         if verb is not None and actor is None and verb.lemma_.lower() in _LIGHT_VERBS:
             subj = _children(verb, "nsubj")
@@ -491,6 +498,7 @@ def _mode(trigger: Token, etype: str, lex: Lexicon) -> str | None:
     return None
 
 
+_DONE_TO_TYPES = {"ASSAULT", "COERCE"}  # nominals whose "of" names the one they were done to
 _LOSS_VERBS = {"lose"}
 _UNDERGOING_VERBS = {"come", "suffer", "sustain", "face", "receive"}  # light verbs whose subject undergoes the event
 _UNDERGOER_SUBJECT = {"die", "perish", "explode", "blast", "detonate", "crash", "collapse", "burn"}
@@ -578,7 +586,7 @@ def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, m
             etype, trigger_mode = _in_context(token, etype, trigger_mode, sentence, lex)
             if etype == "ASSAULT" and _non_violent(token, lex, sentence):
                 continue
-            actor_tok, target_tok = _arguments(token, lex)
+            actor_tok, target_tok = _arguments(token, etype, lex)
             actor = _phrase(actor_tok) if actor_tok is not None else None
             target = _phrase(target_tok) if target_tok is not None else None
             places = [p for p in _clause_entities(token, _PLACE_LABELS)

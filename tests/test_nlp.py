@@ -227,6 +227,10 @@ def test_who_did_what_to_whom_in_harder_sentences():
     assert lost["actor"] is None and lost["target"] == "Two off-duty soldiers"
     [killing] = [e for e in _rows("A suicide bomber blew himself up, killing six soldiers.") if e["trigger"] == "killing"]
     assert killing["actor"] == "A suicide bomber" and killing["target"] == "six soldiers"
+    [shooting] = [e for e in _rows("He was found guilty in the fatal shooting of a police officer.") if e["trigger"] == "shooting"]
+    assert shooting["target"] == "a police officer"
+    [market] = [e for e in _rows("A market attack killed ten people.") if e["trigger"] == "attack"]
+    assert market["target"] == "market"
     [suffered] = [e for e in _rows("Thirteen people suffered minor injuries.") if e["trigger"] == "injuries"]
     assert suffered["actor"] is None and suffered["target"] == "Thirteen people" and suffered["injured"] == 13
 
