@@ -114,6 +114,11 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         raise DataFileError(str(path), None, f"event lexicon unreadable: {exc!r}") from exc
 
 
+def _time_phrase(prep: Token) -> bool:
+    """"called on Friday": a time adjunct, not the particle of "call on"."""
+    return any(o.ent_type_ in ("DATE", "TIME") for o in prep.children if o.dep_ == "pobj")
+
+
 def _objects(verb: Token) -> list[Token]:
     """What a verb acts on: its objects, passive subjects and complements ("pleaded guilty"),
     with their conjuncts."""
@@ -173,7 +178,7 @@ def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token, str | None]
         for child in token.rights:
             # "On Friday, Macron called the explosion an attack": a preposition before the verb is
             # not its particle. A far one types the verb but is no part of the trigger's words.
-            if child.dep_ in ("prt", "prep") and f"{lemma} {child.lower_}" in lex.phrasal:
+            if child.dep_ in ("prt", "prep") and f"{lemma} {child.lower_}" in lex.phrasal and not _time_phrase(child):
                 last = child if child.i - token.i <= _PARTICLE_REACH else token
                 return lex.phrasal[f"{lemma} {child.lower_}"], token, last, None
         for child in token.children:

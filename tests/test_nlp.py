@@ -258,6 +258,7 @@ def test_a_month_is_no_march_and_a_preposition_before_the_verb_is_no_particle():
     assert not [e for e in _events("On March 11, 2013 he created a secret Twitter account.") if e[1] == "PROTEST"]
     assert ("called", "REQUEST", None) not in _events("On Friday, the president called the explosion an attack.")
     assert ("called on", "REQUEST", None) in _events("The minister called on rebels to lay down their arms.")
+    assert _events("Police were called at around 10.55am on Friday to a collision.") == []
 
 
 def test_worker_processes_give_the_same_rows_in_the_same_order(sample):
