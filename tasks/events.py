@@ -129,6 +129,9 @@ def _objects(verb: Token) -> list[Token]:
     if verb.dep_ == "acl" and verb.tag_ == "VBN":
         heads.append(verb.head)  # "a stash of weapons found near Mosul": the noun the participle describes
     heads += [c for h in heads for c in h.conjuncts]
+    # "a depot containing weapons": what the container holds.
+    heads += [o for h in heads for a in h.children if a.dep_ == "acl" and a.lemma_.lower() in _CONTAINING
+              for o in a.children if o.dep_ == "dobj"]
     # "100kg of explosives", "a large amount of ammunition": the measure's content.
     return heads + [o for h in heads for p in h.children if p.dep_ == "prep" and p.lower_ == "of"
                     for o in p.children if o.dep_ == "pobj"]
@@ -504,6 +507,7 @@ def _mode(trigger: Token, etype: str, lex: Lexicon) -> str | None:
 
 
 _DONE_TO_TYPES = {"ASSAULT", "COERCE"}  # nominals whose "of" names the one they were done to
+_CONTAINING = {"contain", "hold", "store", "hide"}
 _LOSS_VERBS = {"lose"}
 _UNDERGOING_VERBS = {"come", "suffer", "sustain", "face", "receive"}  # light verbs whose subject undergoes the event
 _UNDERGOER_SUBJECT = {"die", "perish", "explode", "blast", "detonate", "crash", "collapse", "burn"}

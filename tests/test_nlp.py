@@ -166,9 +166,12 @@ def _events(text):
     ("Thousands of workers joined a general strike in the capital.", ("strike", "PROTEST", None)),
     ("Norway has expelled two Australian embassy diplomats.", ("expelled", "SANCTION", "diplomatic expulsion")),
     ("The government expelled thousands of migrants.", ("expelled", "COERCE", None)),
+    ("Israeli forces detained 12 Palestinians in overnight raids.", ("raids", "COERCE", "raid")),
+    ("Commandos killed five militants in a raid on a compound.", ("raid", "ASSAULT", None)),
+    ("The army discovered a depot containing weapons.", ("discovered", "COERCE", "seizure")),
 ], ids=["seizure", "discovery", "arrest", "new-base", "crowd-control", "abduction", "force-on-protest",
         "territory", "dropped-weapon", "leaving-a-treaty", "hit-with-sanctions", "labour-strike",
-        "expelling-diplomats", "expelling-people"])
+        "expelling-diplomats", "expelling-people", "arrest-raid", "armed-raid", "weapons-in-a-depot"])
 def test_what_a_verb_acts_on_decides_the_event(text, expected):
     assert expected in _events(text)
 
