@@ -289,6 +289,8 @@ def _arguments(trigger: Token, etype: str, lex: Lexicon):
             target = objs[0] if objs else None
             if target is not None and _is_instrument(target, lex):
                 target = None  # "set off a car bomb": the bomb is the means, not the target
+            if target is not None and f"{trigger.lemma_.lower()} {target.lemma_.lower()}" in lex.verb_object:
+                target = _pobj_of(trigger, {"to", "on"})  # "set fire to the mosque": the fire is the event
         if trigger.dep_ == "acl" and not subj and not passive and trigger.head.pos_ in ("NOUN", "PROPN", "PRON"):
             # A participle describing a noun: "the guards abducted by gunmen" are the ones it was
             # done to; "gunmen attacking the base" are the ones who did it.
@@ -512,7 +514,7 @@ _LOSS_VERBS = {"lose"}
 _UNDERGOING_VERBS = {"come", "suffer", "sustain", "face", "receive"}  # light verbs whose subject undergoes the event
 _UNDERGOER_SUBJECT = {"die", "perish", "explode", "blast", "detonate", "crash", "collapse", "burn"}
 # Words that trigger an event or tell its mode and are people too: participants, not events or weapons.
-_PEOPLE = {"gunman", "gunmen", "sniper", "bomber", "protester", "demonstrator"}
+_PEOPLE = {"gunman", "gunmen", "sniper", "bomber", "arsonist", "protester", "demonstrator", "rioter"}
 _QUANTITY_HEADS = {"number", "dozen", "dozens", "hundreds", "thousands", "scores", "group", "handful", "lot", "total"}
 _BLAST_LEMMAS = {"explosion", "blast", "explode", "fire", "blaze", "burn"}
 _VIOLENT_CAUSES = {"wound", "injury", "gunshot", "bullet", "shrapnel", "burn", "torture", "beating", "stab"}

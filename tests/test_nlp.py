@@ -234,6 +234,13 @@ def test_who_did_what_to_whom_in_harder_sentences():
     assert shooting["target"] == "a police officer"
     [market] = [e for e in _rows("A market attack killed ten people.") if e["trigger"] == "attack"]
     assert market["target"] == "market"
+    [car] = [e for e in _rows("A car bombing killed five people.") if e["trigger"] == "bombing"]
+    assert car["target"] is None and car["mode"] == "bombing"  # the car carried the bomb
+    [fire] = [e for e in _rows("Rioters set fire to cars.") if e["event_type"] == "ASSAULT"]
+    assert (fire["trigger"], fire["actor"], fire["target"]) == ("set fire", "Rioters", "cars")
+    assert ("Rioters", "PROTEST", None) in _events("Rioters set fire to cars.")
+    [torched] = [e for e in _rows("Arsonists torched the mosque.") if e["trigger"] == "torched"]
+    assert (torched["mode"], torched["actor"]) == ("arson", "Arsonists")
     [suffered] = [e for e in _rows("Thirteen people suffered minor injuries.") if e["trigger"] == "injuries"]
     assert suffered["actor"] is None and suffered["target"] == "Thirteen people" and suffered["injured"] == 13
 
