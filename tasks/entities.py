@@ -37,7 +37,8 @@ def load_rules(path: Path = RULES_PATH) -> dict:
         return {"sports_cues": frozenset(data["sports_cues"]), "sports_phrases": tuple(data.get("sports_phrases", ())),
                 "min_sports_cues": int(data["min_sports_cues"]),
                 "place_preps": frozenset(data["place_preps"]),
-                "geographic_words": frozenset(data["geographic_words"])}
+                "geographic_words": frozenset(data["geographic_words"]),
+                "organization_heads": frozenset(data.get("organization_heads", ()))}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataFileError(str(path), None, f"entity rules unreadable: {exc!r}") from exc
 
@@ -206,6 +207,14 @@ def _misspelt_names(doc: SpacyDoc, gaz: Gazetteer, found) -> list[tuple[Span, st
     return extra
 
 
+def _names_organization_after(doc: SpacyDoc, span: Span, rules: dict) -> bool:
+    """A capitalised organization word right after a place name: "LA Weekly", "US Navy"."""
+    if span.end >= len(doc):
+        return False
+    after = doc[span.end]
+    return after.text in rules["organization_heads"] and not after.ent_type_
+
+
 def extract_mentions(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, gaz: Gazetteer,
                      starts: list[int] | None = None) -> list[dict]:
     """Entity mention rows for one analysed document; offsets count into the document's text."""
@@ -226,6 +235,11 @@ def extract_mentions(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str,
         if len(span) > 1 and span[-1].tag_ == "POS":
             span = span[:-1]
         label = ent.label_
+        if label == "GPE" and _names_organization_after(doc, span, rules):
+            # "LA Weekly", "United States Navy": an organization named after the place, which the
+            # name also mentions.
+            org = doc[span.start:span.end + 1]
+            found.append((org, "ORG", resolver.resolve(org.text, "ORG", "")))
         c = resolver.resolve(span.text, label, ent.ent_id_)
         if c.entity_type in ("PERSON", "GPE", "ORG", "FAC", "LOC") and c.entity_type != label and label != "NORP" \
                 and not ent.ent_id_.startswith("institution:"):

@@ -121,6 +121,12 @@ def test_countries_in_football_reports_are_their_national_teams():
     assert [(m["label"], m["canonical_name"]) for m in plain if m["text"] == "Belgium"] == [("GPE", "Belgium")]
 
 
+def test_an_organization_named_after_a_place_is_an_organization_that_mentions_the_place():
+    found = {(m["text"], m["label"]) for m in _mentions("A reporter for LA Weekly said the police in LA disagreed.")}
+    assert {("LA Weekly", "ORG"), ("LA", "GPE")} <= found
+    assert [m for m in _mentions("He lives in LA with his family.") if m["label"] == "ORG"] == []
+
+
 def test_a_surname_alone_is_the_person_named_in_full_earlier():
     mentions = _mentions("Mark Rathbun left the group in 2004. Years later, Rathbun said he regretted nothing.")
     people = {m["entity_id"] for m in mentions if m["text"] in ("Mark Rathbun", "Rathbun")}
