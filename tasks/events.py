@@ -5,9 +5,9 @@ A trigger is a verb or noun whose lemma is in the lexicon (data/event_lexicon.js
 clause: actor (subject, passive agent, possessor or demonym of a nominal, the subject of a light
 verb, the noun an -ing participle describes), target (object, passive subject, at/on/against-phrase,
 the noun a past participle describes), location and date (entities in the trigger's subtree; with no
-named place, a place noun after in/at/inside/near: "inside the training centre"). Modality: asserted, reported (an attribution verb or "according to" governs the
-trigger), hypothetical (would/could/if/want-to/likely) or demanded; negation from the trigger's or
-its governor's negators.
+named place, a place noun after in/at/inside/near: "inside the training centre"). Modality:
+asserted, reported (an attribution verb or "according to" governs the trigger), hypothetical
+(would/could/if/want-to/likely) or demanded; negation from the trigger's or its governor's negators.
 """
 from __future__ import annotations
 
@@ -279,8 +279,10 @@ def _arguments(trigger: Token, etype: str, lex: Lexicon):
         elif trigger.lemma_.lower() in _LOSS_VERBS and objs and \
                 f"{trigger.lemma_.lower()} {objs[0].lemma_.lower()}" in lex.verb_object:
             # "soldiers lost their legs": the one who lost them is the victim; the legs are the event.
-            target = subj[0] if subj else next(
-                (s for s in _children(trigger.head, "nsubj", "nsubjpass") if trigger.dep_ in ("advcl", "conj", "xcomp")), None)
+            # "three soldiers were wounded, losing limbs": the wounded soldiers.
+            losers = subj or (_children(trigger.head, "nsubj", "nsubjpass")
+                              if trigger.dep_ in ("advcl", "conj", "xcomp") else [])
+            target = losers[0] if losers else None
         elif trigger.lemma_.lower() in _UNDERGOER_SUBJECT and not objs:
             # "About 100 people died": the subject is the victim; "the device exploded": the means.
             target = subj[0] if subj and trigger.lemma_.lower() in ("die", "perish") else None
@@ -518,9 +520,7 @@ _PEOPLE = {"gunman", "gunmen", "sniper", "bomber", "arsonist", "protester", "dem
 _QUANTITY_HEADS = {"number", "dozen", "dozens", "hundreds", "thousands", "scores", "group", "handful", "lot", "total"}
 _BLAST_LEMMAS = {"explosion", "blast", "explode", "fire", "blaze", "burn"}
 _VIOLENT_CAUSES = {"wound", "injury", "gunshot", "bullet", "shrapnel", "burn", "torture", "beating", "stab"}
-
-
-_CAUSE_PREPS = {"by", "in", "after", "from"}
+_CAUSE_PREPS = {"by", "in", "after", "from"}  # "killed in / injured after / died from" the cause
 
 
 def _names_cause(t: Token, trigger: Token, words: frozenset[str]) -> bool:
@@ -564,6 +564,7 @@ def _non_violent(trigger: Token, lex: Lexicon, sentence: Span) -> bool:
 
 
 def _names_a_town(modifier: Token | None, trigger: Token, entity: dict | None) -> bool:
+    """The noun trigger's modifier is a place smaller than a country ("the Birmingham bombings")."""
     return (modifier is not None and entity is not None and modifier.head.i == trigger.i
             and modifier.dep_ in ("compound", "nmod", "amod") and entity["label"] == "GPE"
             and not entity["entity_id"].startswith(_COUNTRY_IDS))
