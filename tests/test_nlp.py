@@ -175,9 +175,12 @@ def _events(text):
     ("Israeli forces detained 12 Palestinians in overnight raids.", ("raids", "COERCE", "raid")),
     ("Commandos killed five militants in a raid on a compound.", ("raid", "ASSAULT", None)),
     ("The army discovered a depot containing weapons.", ("discovered", "COERCE", "seizure")),
+    ("Thousands took to the streets of Minsk on Sunday.", ("took", "PROTEST", None)),
+    ("The boss ordered them to sign a form.", ("ordered", "REQUEST", None)),
 ], ids=["seizure", "discovery", "arrest", "new-base", "crowd-control", "abduction", "force-on-protest",
         "territory", "dropped-weapon", "leaving-a-treaty", "hit-with-sanctions", "labour-strike",
-        "expelling-diplomats", "expelling-people", "arrest-raid", "armed-raid", "weapons-in-a-depot"])
+        "expelling-diplomats", "expelling-people", "arrest-raid", "armed-raid", "weapons-in-a-depot",
+        "taking-to-the-streets", "an-order-to-act"])
 def test_what_a_verb_acts_on_decides_the_event(text, expected):
     assert expected in _events(text)
 
