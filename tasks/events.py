@@ -587,7 +587,8 @@ def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, m
                    published, starts: list[int], lex: Lexicon | None = None) -> list[dict]:
     """Event rows for one analysed document; trigger offsets count into the document's text."""
     lex = lex or load_lexicon()
-    entities_by_start = {m["start_char"]: m for m in mentions}
+    # Where two mentions start together ("LA Weekly" and the "LA" in it), the longer one.
+    entities_by_start = {m["start_char"]: m for m in sorted(mentions, key=lambda m: m["end_char"] - m["start_char"])}
     rows = []
     for s_index, sentence in enumerate(doc.sents):
         for token in sentence:

@@ -125,6 +125,8 @@ def test_an_organization_named_after_a_place_is_an_organization_that_mentions_th
     found = {(m["text"], m["label"]) for m in _mentions("A reporter for LA Weekly said the police in LA disagreed.")}
     assert {("LA Weekly", "ORG"), ("LA", "GPE")} <= found
     assert [m for m in _mentions("He lives in LA with his family.") if m["label"] == "ORG"] == []
+    [attacked] = [e for e in _rows("LA Weekly attacked the mayor in an editorial.") if e["trigger"] == "attacked"]
+    assert attacked["actor"] == "LA Weekly" and attacked["actor_entity_id"].startswith("ent_")  # the paper, not the city
 
 
 def test_a_surname_alone_is_the_person_named_in_full_earlier():
