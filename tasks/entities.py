@@ -18,7 +18,7 @@ from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span
 
 from tasks.errors import DataFileError
-from tasks.gazetteer import INSTITUTION_NOUNS, Gazetteer, fold, fuzzy_lookup
+from tasks.gazetteer import COUNTRY_ID_PREFIXES, INSTITUTION_NOUNS, Gazetteer, fold, fuzzy_lookup
 from tasks.ids import stable_id
 
 ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE")
@@ -248,7 +248,7 @@ def extract_mentions(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str,
                 not any(t.lower_ in rules["geographic_words"] for t in span):
             label, c = "ORG", resolver.resolve(span.text, "ORG", "")
         as_place = span.root.dep_ == "pobj" and span.root.head.lower_ in rules["place_preps"]
-        if sports and label == "GPE" and c.entity_id.startswith(("country:", "nation:")) and not as_place:
+        if sports and label == "GPE" and c.entity_id.startswith(COUNTRY_ID_PREFIXES) and not as_place:
             label, c = "ORG", national_team(c)
         found.append((span, label, c))
     found += _misspelt_names(doc, gaz, found)

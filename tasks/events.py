@@ -22,6 +22,7 @@ from spacy.tokens import Span, Token
 
 from tasks.dates import resolve_date
 from tasks.errors import DataFileError
+from tasks.gazetteer import COUNTRY_ID_PREFIXES
 from tasks.ids import stable_id
 
 LEXICON_PATH = Path(__file__).parent / "data" / "event_lexicon.json"
@@ -36,7 +37,6 @@ _LIGHT_VERBS = {"hold", "launch", "carry", "conduct", "stage", "mount", "make", 
 _SUBJECTS = {"nsubj", "csubj"}
 _ARG_STOP_DEPS = {"relcl", "acl", "appos", "punct", "advcl", "prep", "cc_", "mark", "dep", "parataxis"}
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
-_COUNTRY_IDS = ("country:", "nation:")  # gazetteer ids of countries, as tasks/entities.py reads them
 # A noun inside these names a thing or a time, not an event: "March 11" is no march.
 _NAMED_NOT_EVENTS = {"GPE", "ORG", "PERSON", "NORP", "LOC", "FAC", "DATE", "TIME"}
 _PARTICLE_REACH = 2
@@ -567,7 +567,7 @@ def _names_a_town(modifier: Token | None, trigger: Token, entity: dict | None) -
     """The noun trigger's modifier is a place smaller than a country ("the Birmingham bombings")."""
     return (modifier is not None and entity is not None and modifier.head.i == trigger.i
             and modifier.dep_ in ("compound", "nmod", "amod") and entity["label"] == "GPE"
-            and not entity["entity_id"].startswith(_COUNTRY_IDS))
+            and not entity["entity_id"].startswith(COUNTRY_ID_PREFIXES))
 
 
 def _entity_for(span: Span | None, entities_by_start: dict[int, dict]) -> dict | None:

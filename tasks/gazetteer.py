@@ -24,6 +24,9 @@ TYPES = {"GPE", "LOC", "FAC", "ORG", "PERSON", "NORP"}
 SECTORS = {"GOV", "MIL", "REB", "OPP", "IGO", "NGO", "MED", "BUS", "CVL", "JUD", "LEG", "POL"}
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 
+COUNTRY_ID_PREFIXES = ("country:", "nation:")
+"""Gazetteer ids of countries (states and constituent nations such as Scotland)."""
+
 INSTITUTION_NOUNS = {
     "government": "GOV", "parliament": "LEG", "cabinet": "GOV", "ministry": "GOV",
     "army": "MIL", "military": "MIL", "navy": "MIL", "air force": "MIL", "police": "GOV",
