@@ -5,8 +5,8 @@
     python benchmarks/accuracy.py events --gold ../shared/gold
     python benchmarks/accuracy.py all --gold ../shared/gold
 
-Every figure comes from the real pipeline code (tasks.segment, the spaCy pipeline with the
-gazetteer, tasks.entities, tasks.events); nothing here is tuned per document.
+Every figure comes from the real pipeline code (tasks.ingest.segment, the spaCy pipeline with the
+gazetteer, tasks.nlp.entities, tasks.nlp.events); nothing here is tuned per document.
 """
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.analyse import analyse_docs  # noqa: E402
-from tasks.documents import Doc  # noqa: E402
-from tasks.segment import segment  # noqa: E402
-from tasks.settings import DEFAULT_MODEL  # noqa: E402
+from tasks.nlp.stage import analyse_docs  # noqa: E402
+from tasks.ingest.documents import Doc  # noqa: E402
+from tasks.ingest.segment import segment  # noqa: E402
+from tasks.core.settings import DEFAULT_MODEL  # noqa: E402
 
 TYPE_GROUPS = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place", "FAC": "place"}
 ACTOR_ROLES = {"Attacker", "Agent", "Killer", "Communicator", "Demonstrator", "Jailer"}

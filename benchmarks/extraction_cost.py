@@ -15,11 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.entities import extract_mentions, sentence_starts  # noqa: E402
-from tasks.events import extract_events, load_lexicon  # noqa: E402
-from tasks.gazetteer import load_gazetteer  # noqa: E402
-from tasks.nlp import build_pipeline  # noqa: E402
-from tasks.settings import DEFAULT_MODEL  # noqa: E402
+from tasks.nlp.entities import extract_mentions, sentence_starts  # noqa: E402
+from tasks.nlp.events import extract_events, load_lexicon  # noqa: E402
+from tasks.nlp.gazetteer import load_gazetteer  # noqa: E402
+from tasks.nlp.pipeline import build_pipeline  # noqa: E402
+from tasks.core.settings import DEFAULT_MODEL  # noqa: E402
 
 
 def corpus(gold: Path) -> list[str]:

@@ -51,9 +51,9 @@ def settle(paths) -> None:
 
 def spacy_alone(seed_dir: Path, n_process: int) -> tuple[float, int, int]:
     """(seconds, documents, words) of nlp.pipe over exactly the texts newsflow analyses."""
-    from tasks.nlp import build_pipeline
-    from tasks.parse import parse_seed
-    from tasks.settings import DEFAULT_MODEL
+    from tasks.nlp.pipeline import build_pipeline
+    from tasks.ingest.parse import parse_seed
+    from tasks.core.settings import DEFAULT_MODEL
 
     texts = []
     for path in sorted(seed_dir.iterdir()):

@@ -1,10 +1,10 @@
-"""Fit the segmentation weights (tasks/data/segment_weights.json) on gold pages.
+"""Fit the segmentation weights (tasks/ingest/data/segment_weights.json) on gold pages.
 
 A softmax over every possible boundary of a page (the changepoint decoder of tasks/segment.py
 scores each one linearly), fitted by maximizing the gold boundary's likelihood with L2. Prints
 two estimates of what a held-out set will show first (two-fold and leave-one-article-out
 cross-validation), then fits on every page and writes the weights.
-    python benchmarks/train_segmenter.py --gold ../shared/gold [--out tasks/data/segment_weights.json]
+    python benchmarks/train_segmenter.py --gold ../shared/gold [--out tasks/ingest/data/segment_weights.json]
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tasks.segment import BOUNDARY_FEATURES, candidate_vectors  # noqa: E402
+from tasks.ingest.segment import BOUNDARY_FEATURES, candidate_vectors  # noqa: E402
 
 
 def load_pages(gold: Path):
@@ -58,7 +58,7 @@ def accuracy(pages, w):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--gold", type=Path, default=Path("../shared/gold"))
-    ap.add_argument("--out", type=Path, default=Path("tasks/data/segment_weights.json"))
+    ap.add_argument("--out", type=Path, default=Path("tasks/ingest/data/segment_weights.json"))
     args = ap.parse_args()
     pages = load_pages(args.gold)
     # Pages come in pairs (the same article with and without comments): fold by article, not page.

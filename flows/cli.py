@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tasks.errors import NewsflowError
-from tasks.settings import DEFAULT_WAREHOUSE, resolve_settings
+from tasks.core.errors import NewsflowError
+from tasks.core.settings import DEFAULT_WAREHOUSE, resolve_settings
 
 app = typer.Typer(
     help="newsflow: news pages and their reader comments -> Parquet lake -> validated DuckDB warehouse.",
@@ -81,7 +81,7 @@ def run(
     console.print(f"newsflow: ingesting {', '.join(seeds)} into {settings.warehouse}")
     if n_process > 1 and task_runner is Runner.local:
         # The workers load spaCy while Prefect starts its server.
-        from tasks.nlp_pool import worker_pool
+        from tasks.nlp.pool import worker_pool
 
         worker_pool(settings.model, n_process)
     try:

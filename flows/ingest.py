@@ -17,12 +17,13 @@ from prefect.utilities.annotations import quote
 
 from flows.progress import say
 from flows.run_lock import run_lock
-from tasks.analyse import analyse_task, batch_tables, parse_task
-from tasks.discover import discover_task
-from tasks.lake import write_lake_task
-from tasks.manifest import batch_records, duplicate_records
-from tasks.settings import resolve_settings
-from tasks.validate import apply_verdict, data_docs_task, result_rows, validate_task, warm_up
+from tasks.core.settings import resolve_settings
+from tasks.ingest.batch import parse_task
+from tasks.ingest.discover import discover_task
+from tasks.lake import batch_tables, write_lake_task
+from tasks.nlp.stage import analyse_task
+from tasks.quality.quarantine import batch_records, duplicate_records
+from tasks.quality.validate import apply_verdict, data_docs_task, result_rows, validate_task, warm_up
 from warehouse import load
 from warehouse.db import writer
 
@@ -85,12 +86,15 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
             return number, batch, parsed, analyse_task.submit(parsed, settings.model, 1)
         parsed = parse_task(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
         # quote(): Prefect need not walk thousands of rows looking for futures in the inputs.
+        if settings.n_process > 1:
+            # The worker pool analyses this batch while the flow checks and loads the one before.
+            return number, batch, parsed, analyse_task.submit(quote(parsed), settings.model, settings.n_process)
         return number, batch, parsed, analyse_task(quote(parsed), settings.model, settings.n_process)
 
     def finish(number, batch, parsed, analysed):
         nonlocal known_ids, checks_failed, warnings
         parsed, (mentions, events) = _value(parsed), _value(analysed)
-        tables = batch_tables(parsed, mentions, events)
+        tables = batch_tables(parsed.articles, parsed.comments, mentions, events)
         paths = write_lake_task(quote(tables), settings.lake_dir, run_id, number)
         checks_ready.join()
         results = validate_task(quote(tables), quote({d.doc_id: d.text for d in parsed.docs}), quote(known_ids),

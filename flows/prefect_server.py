@@ -19,7 +19,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from tasks.errors import NewsflowError
+from tasks.core.errors import NewsflowError
 
 
 def free_port() -> int:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import uuid
 
-from tasks.settings import Settings
-from tasks.validate import CheckResult, build_data_docs, result_rows, validate_tables
+from tasks.core.settings import Settings
+from tasks.quality.validate import CheckResult, build_data_docs, result_rows, validate_tables
 from warehouse import load
 from warehouse.db import writer
 from warehouse.query import read_tables

@@ -9,6 +9,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tasks.core.prefect_task import batch_task
+from tasks.core.schemas import to_table
+
 
 def is_url(location) -> bool:
     return "://" in str(location) and not str(location).startswith("file://")
@@ -65,7 +68,12 @@ def write_batch(tables: dict[str, pa.Table], lake_dir, run_id: str, batch: int) 
     return {name: str(write_atomic(t, batch_path(lake_dir, name, run_id, batch))) for name, t in tables.items()}
 
 
-from tasks.prefect_task import batch_task  # noqa: E402
+
+
+def batch_tables(articles: list[dict], comments: list[dict], mentions: list[dict], events: list[dict]) -> dict[str, pa.Table]:
+    """The four lake tables of one batch, from its rows."""
+    return {"articles": to_table("articles", articles), "comments": to_table("comments", comments),
+            "entities": to_table("entities", mentions), "events": to_table("events", events)}
 
 
 @batch_task(name="write-lake")

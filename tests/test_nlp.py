@@ -4,12 +4,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tasks.analyse import analyse_docs
-from tasks.documents import SeedFile, build_rows
-from tasks.errors import DataFileError
-from tasks.gazetteer import load_gazetteer
-from tasks.parse import parse_seed
-from tasks.settings import DEFAULT_MODEL
+from tasks.nlp.stage import analyse_docs
+from tasks.ingest.documents import SeedFile, build_rows
+from tasks.core.errors import DataFileError
+from tasks.nlp.gazetteer import load_gazetteer
+from tasks.ingest.parse import parse_seed
+from tasks.core.settings import DEFAULT_MODEL
 from tests.conftest import GOLD, SAMPLE
 
 SEED_GOLD = json.loads((GOLD / "seed" / "000_547e16957a209b03.json").read_text())
@@ -24,7 +24,7 @@ def sample():
 
 
 def test_aliases_resolve_to_one_entity_across_documents():
-    from tasks.documents import Doc
+    from tasks.ingest.documents import Doc
 
     docs = [Doc("a", "article", "a", "The U.S. and the United States are one.", None),
             Doc("b", "comment", "a", "America sent troops; US officials agreed.", None)]
@@ -82,7 +82,7 @@ def test_negation_hypothesis_and_attribution(sample):
 
 
 def test_relative_dates_resolve_against_publication_date():
-    from tasks.dates import resolve_date
+    from tasks.core.dates import resolve_date
 
     published = datetime(2024, 8, 9, 12, tzinfo=timezone.utc)  # a Friday
     assert resolve_date("Thursday", published) == (datetime(2024, 8, 8).date(), "day")
@@ -104,7 +104,7 @@ def test_malformed_gazetteer_names_file_and_line(tmp_path):
 
 
 def _mentions(text):
-    from tasks.documents import Doc
+    from tasks.ingest.documents import Doc
 
     mentions, _ = analyse_docs([Doc("d", "article", "d", text, None)], DEFAULT_MODEL)
     return mentions
@@ -150,7 +150,7 @@ def test_mentions_of_one_event_share_a_cluster(sample):
 
 
 def _rows(text):
-    from tasks.documents import Doc
+    from tasks.ingest.documents import Doc
 
     return analyse_docs([Doc("d", "article", "d", text, None)], DEFAULT_MODEL)[1]
 

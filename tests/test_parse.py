@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from tasks.errors import SeedError
-from tasks.parse import parse_seed
+from tasks.core.errors import SeedError
+from tasks.ingest.parse import parse_seed
 from tests.conftest import ROOT, SAMPLE
 
 ARTICLE = "Rockets hit a base in Iraq on Thursday, officials said.\nThe attack caused no casualties."
@@ -117,8 +117,8 @@ def test_bad_input_names_the_file_and_the_reason(name, data, reason):
 def test_oversized_file_is_quarantined_before_reading(tmp_path):
     from datetime import datetime, timezone
 
-    from tasks.analyse import parse_batch
-    from tasks.documents import SeedFile
+    from tasks.ingest.batch import parse_batch
+    from tasks.ingest.documents import SeedFile
 
     big = tmp_path / "big.txt"
     with open(big, "wb") as fh:

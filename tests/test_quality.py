@@ -5,12 +5,14 @@ from datetime import datetime, timezone
 import pyarrow as pa
 import pytest
 
-from tasks.analyse import analyse_docs, batch_tables, parse_batch
-from tasks.documents import SeedFile
+from tasks.ingest.batch import parse_batch
+from tasks.lake import batch_tables
+from tasks.nlp.stage import analyse_docs
+from tasks.ingest.documents import SeedFile
 from tasks.lake import write_batch
-from tasks.schemas import TABLES
-from tasks.settings import DEFAULT_MODEL
-from tasks.validate import apply_verdict, result_rows, validate_tables
+from tasks.core.schemas import TABLES
+from tasks.core.settings import DEFAULT_MODEL
+from tasks.quality.validate import apply_verdict, result_rows, validate_tables
 from tests.conftest import SAMPLE
 from warehouse import load
 from warehouse.db import SCHEMA_SQL, writer
@@ -29,7 +31,7 @@ def two_sources(tmp_path_factory):
 
 
 def _tables(parsed, mentions, events):
-    return batch_tables(parsed, [dict(m) for m in mentions], [dict(e) for e in events])
+    return batch_tables(parsed.articles, parsed.comments, [dict(m) for m in mentions], [dict(e) for e in events])
 
 
 def _replace(table: pa.Table, column: str, row: int, value) -> pa.Table:

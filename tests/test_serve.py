@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import SAMPLE
 from warehouse.query import run_query
-from tasks.errors import NewsflowError
+from tasks.core.errors import NewsflowError
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from tasks.errors import NewsflowError, WarehouseBusyError
+from tasks.core.errors import NewsflowError, WarehouseBusyError
 
 SQL_DIR = Path(__file__).parent
 SCHEMA_SQL = SQL_DIR / "schema.sql"

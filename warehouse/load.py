@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timezone
 
 from tasks.lake import is_url, read_lake_table
-from tasks.schemas import TABLES
+from tasks.core.schemas import TABLES
 
 _CHILD_TABLES = ("comments", "entities", "events")
 
@@ -115,8 +115,3 @@ def record_run(con, row: dict) -> None:
         f"INSERT OR REPLACE INTO pipeline_runs ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
         [row[c] for c in columns],
     )
-
-
-def table_counts(con) -> dict[str, int]:
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("articles", "comments", "entities", "events", "entity_catalog", "quarantine")}

@@ -6,8 +6,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from tasks.errors import NewsflowError
-from tasks.schemas import TABLES
+from tasks.core.errors import NewsflowError
+from tasks.core.schemas import TABLES
 from warehouse.db import connect
 
 READ_ONLY_CONFIG = {"enable_external_access": False}

@@ -124,7 +124,7 @@ CREATE TABLE IF NOT EXISTS pipeline_runs (
     flow_run_id         VARCHAR,
     started_at          TIMESTAMPTZ NOT NULL,
     finished_at         TIMESTAMPTZ,
-    status              VARCHAR NOT NULL,    -- completed | failed
+    status              VARCHAR NOT NULL,    -- completed | skipped
     seeds               VARCHAR,             -- the seed folders and files given
     files_seen          INTEGER,
     files_new           INTEGER,

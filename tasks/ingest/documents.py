@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from tasks.ids import stable_id
-from tasks.parse import Page
+from tasks.core.ids import stable_id
+from tasks.ingest.parse import Page
 
 _WORDS = re.compile(r"\w+(?:['’]\w+)*")
 

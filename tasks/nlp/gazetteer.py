@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from tasks.errors import DataFileError
+from tasks.core.errors import DataFileError
 
 GAZETTEER_DIR = Path(__file__).parent / "data" / "gazetteer"
 """Where the shipped gazetteer files live; settings may point elsewhere."""

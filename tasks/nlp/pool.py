@@ -12,6 +12,9 @@ import atexit
 import multiprocessing as mp
 from functools import lru_cache
 
+from tasks.nlp.analyse import analyse_in_process
+from tasks.nlp.pipeline import build_pipeline
+
 CHUNK = 16
 """Documents per task sent to a worker: small enough to balance, large enough to amortize."""
 
@@ -21,15 +24,10 @@ _model: str | None = None
 def _init(model: str) -> None:
     global _model
     _model = model
-    from tasks.analyse import analyse_in_process  # noqa: F401  (imports spaCy once per worker)
-    from tasks.nlp import build_pipeline
-
     build_pipeline(model)
 
 
 def _work(docs):
-    from tasks.analyse import analyse_in_process
-
     return analyse_in_process(docs, _model)
 
 
@@ -40,27 +38,11 @@ def worker_pool(model: str, processes: int):
     return pool
 
 
-class PendingAnalysis:
-    """Analysis under way in the pool; result() waits for it. Lets the flow load one batch while
-    the workers analyse the next."""
-
-    def __init__(self, async_result):
-        self._async = async_result
-
-    def result(self) -> tuple[list[dict], list[dict]]:
-        mentions, events = [], []
-        for m, e in self._async.get():
-            mentions += m
-            events += e
-        return mentions, events
-
-
-def start_parallel(docs: list, model: str, processes: int) -> PendingAnalysis:
-    """Hand the documents to `processes` workers; rows come back in document order."""
-    chunks = [docs[i:i + CHUNK] for i in range(0, len(docs), CHUNK)]
-    return PendingAnalysis(worker_pool(model, processes).map_async(_work, chunks))
-
-
 def analyse_parallel(docs: list, model: str, processes: int) -> tuple[list[dict], list[dict]]:
     """Same rows, same order as analyse_in_process, from `processes` workers."""
-    return start_parallel(docs, model, processes).result()
+    chunks = [docs[i:i + CHUNK] for i in range(0, len(docs), CHUNK)]
+    mentions, events = [], []
+    for m, e in worker_pool(model, processes).map(_work, chunks):
+        mentions += m
+        events += e
+    return mentions, events

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_WAREHOUSE = "data/newsflow.duckdb"
@@ -65,9 +65,6 @@ class Settings:
         """Prefect state beside the warehouse: the long-lived server of `newsflow serve` keeps its
         schedule here, and `newsflow run` falls back to it when the user has no writable home."""
         return self.data_dir / "prefect"
-
-    def with_(self, **changes) -> "Settings":
-        return replace(self, **changes)
 
 
 def resolve_settings(warehouse: str | os.PathLike | None = None, **overrides) -> Settings:

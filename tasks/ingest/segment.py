@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from tasks.errors import DataFileError
+from tasks.core.errors import DataFileError
 
 WEIGHTS_PATH = Path(__file__).parent / "data" / "segment_weights.json"
 """Feature weights learned by benchmarks/train_segmenter.py from the gold pages."""

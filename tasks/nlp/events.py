@@ -20,10 +20,10 @@ from pathlib import Path
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span, Token
 
-from tasks.dates import resolve_date
-from tasks.errors import DataFileError
-from tasks.gazetteer import COUNTRY_ID_PREFIXES
-from tasks.ids import stable_id
+from tasks.core.dates import resolve_date
+from tasks.core.errors import DataFileError
+from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES
+from tasks.core.ids import stable_id
 
 LEXICON_PATH = Path(__file__).parent / "data" / "event_lexicon.json"
 
@@ -69,10 +69,6 @@ class Lexicon:
     negators: frozenset[str]
     adjectives: dict[str, str]
     context_rules: tuple
-
-    @property
-    def types(self) -> list[str]:
-        return list(self.quad_class)
 
 
 @lru_cache(maxsize=4)

@@ -9,6 +9,3 @@ def stable_id(prefix: str, *parts: object) -> str:
     joined = "\x1f".join(str(p) for p in parts)
     return f"{prefix}_{hashlib.sha1(joined.encode('utf-8')).hexdigest()[:16]}"
 
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

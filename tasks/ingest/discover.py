@@ -6,8 +6,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.documents import SeedFile
-from tasks.errors import NewsflowError
+from tasks.ingest.documents import SeedFile
+from tasks.core.errors import NewsflowError
+from tasks.core.prefect_task import batch_task
 
 
 @dataclass
@@ -77,9 +78,6 @@ def scan(paths: list[str], manifest: dict[str, tuple[str, str]], loaded: dict[st
         claimed[seed.sha256] = key
         found.new.append(seed)
     return found
-
-
-from tasks.prefect_task import batch_task  # noqa: E402
 
 
 @batch_task(name="discover")

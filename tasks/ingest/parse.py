@@ -14,9 +14,9 @@ from pathlib import Path
 
 import yaml
 
-from tasks.decode import UndecodableError, decode_bytes, normalize_text, split_paragraphs
-from tasks.errors import SeedError
-from tasks.segment import segment
+from tasks.ingest.decode import UndecodableError, decode_bytes, normalize_text, split_paragraphs
+from tasks.core.errors import SeedError
+from tasks.ingest.segment import segment
 
 ACCEPTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
 """The seed file extensions newsflow reads; any other extension is quarantined."""

@@ -46,8 +46,6 @@ EVENTS = pa.schema([
 TABLES: dict[str, pa.Schema] = {"articles": ARTICLES, "comments": COMMENTS, "entities": ENTITIES, "events": EVENTS}
 """The lake tables, in load order (parents before children)."""
 
-KEYS = {"articles": "article_id", "comments": "comment_id", "entities": "mention_id", "events": "event_id"}
-
 
 def to_table(name: str, rows: list[dict]) -> pa.Table:
     schema = TABLES[name]

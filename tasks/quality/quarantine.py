@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tasks.documents import SeedFile
+from tasks.ingest.documents import SeedFile
 
 
 def seed_record(seed: SeedFile, **fields) -> dict:

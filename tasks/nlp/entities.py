@@ -17,9 +17,9 @@ from pathlib import Path
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span
 
-from tasks.errors import DataFileError
-from tasks.gazetteer import COUNTRY_ID_PREFIXES, INSTITUTION_NOUNS, Gazetteer, fold, fuzzy_lookup
-from tasks.ids import stable_id
+from tasks.core.errors import DataFileError
+from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES, INSTITUTION_NOUNS, Gazetteer, fold, fuzzy_lookup
+from tasks.core.ids import stable_id
 
 ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE")
 """spaCy labels kept as entity mentions; dates and numbers are event attributes, not entities."""

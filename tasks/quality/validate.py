@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tasks.errors import DataFileError
-from tasks.schemas import TABLES
+from tasks.core.errors import DataFileError
+from tasks.core.schemas import TABLES
+from tasks.core.prefect_task import batch_task
 
-EXPECTATIONS_DIR = Path(os.environ.get("NEWSFLOW_EXPECTATIONS", Path(__file__).resolve().parents[1] / "expectations"))
+EXPECTATIONS_DIR = Path(os.environ.get("NEWSFLOW_EXPECTATIONS", Path(__file__).resolve().parents[2] / "expectations"))
 """The suites' folder: the project's expectations/ unless NEWSFLOW_EXPECTATIONS points elsewhere."""
 
 SAMPLE_SIZE = 5
@@ -195,8 +196,6 @@ def apply_verdict(results: list[CheckResult], articles_by_source: dict[str, list
 def result_rows(results: list[CheckResult]) -> list[dict]:
     return [{"table": r.table, "expectation": r.expectation, "column": r.column, "blocking": r.blocking,
              "success": r.success, "unexpected_count": r.unexpected_count, "sample": r.sample} for r in results]
-
-from tasks.prefect_task import batch_task  # noqa: E402
 
 
 @batch_task(name="validate")
