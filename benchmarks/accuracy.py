@@ -55,7 +55,8 @@ def overlaps(a0, a1, b0, b1) -> bool:
 
 def analyse_texts(texts: dict[str, str], model: str) -> tuple[dict, dict]:
     """Run the real pipeline over named texts; (mentions by name, events by name)."""
-    mentions, events = analyse_docs([Doc(name, "article", name, text, None) for name, text in texts.items()], model)
+    analysis = analyse_docs([Doc(name, "article", name, text, None) for name, text in texts.items()], model)
+    mentions, events = analysis.mentions, analysis.events
     mentions_by, events_by = defaultdict(list), defaultdict(list)
     for m in mentions:
         mentions_by[m["doc_id"]].append(m)

@@ -2,8 +2,9 @@
 
     python benchmarks/extraction_cost.py --gold ../shared/gold [--repeat 3]
 
-Times (a) nlp.pipe alone over the gold article texts and (b) entity + event extraction over the
-resulting Docs, median of --repeat runs each, and prints (b)/(a).
+Times (a) the spaCy model with the gazetteer's entity ruler and (b) newsflow's own components
+(canonicalization, events, ...) plus row building, over the gold texts, median of --repeat runs
+each, and prints (b)/(a).
 """
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.nlp.entities import extract_mentions, sentence_starts  # noqa: E402
-from tasks.nlp.events import extract_events, load_lexicon  # noqa: E402
-from tasks.nlp.gazetteer import load_gazetteer  # noqa: E402
-from tasks.nlp.pipeline import build_pipeline  # noqa: E402
 from tasks.core.settings import DEFAULT_MODEL  # noqa: E402
+from tasks.ingest.documents import Doc  # noqa: E402
+from tasks.nlp.pipeline import COMPONENTS, build_pipeline  # noqa: E402
+from tasks.nlp.rows import event_rows, mention_rows  # noqa: E402
 
 
 def corpus(gold: Path) -> list[str]:
@@ -34,24 +34,28 @@ def main() -> None:
     ap.add_argument("--gold", type=Path, default=Path("../shared/gold"))
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    nlp, gaz, lex = build_pipeline(DEFAULT_MODEL), load_gazetteer(), load_lexicon()
+    nlp = build_pipeline(DEFAULT_MODEL)
+    ours = [name for name in nlp.pipe_names if name in COMPONENTS]
     texts = corpus(args.gold)
     spacy_times, extract_times = [], []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
-        docs = list(nlp.pipe(texts))
+        with nlp.select_pipes(disable=ours):
+            docs = list(nlp.pipe(texts))
         spacy_times.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         for i, doc in enumerate(docs):
-            starts = sentence_starts(doc)
-            mentions = extract_mentions(doc, str(i), "article", str(i), gaz, starts)
-            extract_events(doc, str(i), "article", str(i), mentions, None, starts, lex)
+            for name in ours:
+                doc = nlp.get_pipe(name)(doc)
+            meta = Doc(str(i), "article", str(i), doc.text, None)
+            mention_rows(doc, meta)
+            event_rows(doc, meta)
         extract_times.append(time.perf_counter() - t0)
     words = sum(len(t.split()) for t in texts)
     a, b = statistics.median(spacy_times), statistics.median(extract_times)
     print(f"documents: {len(texts)}, words: {words}, runs: {args.repeat} (medians)")
     print(f"spaCy nlp.pipe (with gazetteer ruler): {a:.2f}s ({words / a:,.0f} words/s)")
-    print(f"entity + event extraction:             {b:.2f}s")
+    print(f"newsflow components + rows ({', '.join(ours)}): {b:.2f}s")
     print(f"extraction / spaCy: {b / a:.3f}")
 
 

@@ -93,13 +93,15 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
 
     def finish(number, batch, parsed, analysed):
         nonlocal known_ids, checks_failed, warnings
-        parsed, (mentions, events) = _value(parsed), _value(analysed)
-        tables = batch_tables(parsed.articles, parsed.comments, mentions, events)
+        parsed, analysis = _value(parsed), _value(analysed)
+        tables = batch_tables(parsed.articles, parsed.comments, analysis.mentions, analysis.events, analysis.doc_values)
         paths = write_lake_task(quote(tables), settings.lake_dir, run_id, number)
         checks_ready.join()
         results = validate_task(quote(tables), quote({d.doc_id: d.text for d in parsed.docs}), quote(known_ids),
                                 quote({d.doc_id: d.article_id for d in parsed.docs}), settings.quality_dir)
-        excluded, rejected, loading = apply_verdict(results, parsed.articles_by_source)
+        article_of = {d.doc_id: d.article_id for d in parsed.docs}
+        not_analysed = {article_of[doc_id]: reason for doc_id, reason in analysis.failed.items()}
+        excluded, rejected, loading = apply_verdict(results, parsed.articles_by_source, not_analysed)
         bad, manifest_rows = batch_records(parsed.quarantined, parsed.loaded, parsed.articles_by_source,
                                            rejected, settings.quarantine_dir)
         with writer(settings.warehouse) as con:

@@ -70,8 +70,13 @@ def write_batch(tables: dict[str, pa.Table], lake_dir, run_id: str, batch: int) 
 
 
 
-def batch_tables(articles: list[dict], comments: list[dict], mentions: list[dict], events: list[dict]) -> dict[str, pa.Table]:
-    """The four lake tables of one batch, from its rows."""
+def batch_tables(articles: list[dict], comments: list[dict], mentions: list[dict], events: list[dict],
+                 doc_values: dict[str, dict] | None = None) -> dict[str, pa.Table]:
+    """The four lake tables of one batch, from its rows; `doc_values` (doc_id -> columns) completes
+    the article and comment rows with what the analysis found about each as a whole."""
+    values = doc_values or {}
+    articles = [{**a, **values.get(a["article_id"], {})} for a in articles]
+    comments = [{**c, **values.get(c["comment_id"], {})} for c in comments]
     return {"articles": to_table("articles", articles), "comments": to_table("comments", comments),
             "entities": to_table("entities", mentions), "events": to_table("events", events)}
 

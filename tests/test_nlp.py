@@ -19,7 +19,8 @@ SEED_GOLD = json.loads((GOLD / "seed" / "000_547e16957a209b03.json").read_text()
 def sample():
     pages = parse_seed(str(SAMPLE), SAMPLE.read_bytes())
     _, _, docs = build_rows(SeedFile(str(SAMPLE), str(SAMPLE), "0" * 64, 0, 0), pages, "run", datetime.now(timezone.utc))
-    mentions, events = analyse_docs(docs, DEFAULT_MODEL)
+    analysis = analyse_docs(docs, DEFAULT_MODEL)
+    mentions, events = analysis.mentions, analysis.events
     return {d.doc_id: d for d in docs}, mentions, events
 
 
@@ -28,7 +29,8 @@ def test_aliases_resolve_to_one_entity_across_documents():
 
     docs = [Doc("a", "article", "a", "The U.S. and the United States are one.", None),
             Doc("b", "comment", "a", "America sent troops; US officials agreed.", None)]
-    mentions, _ = analyse_docs(docs, DEFAULT_MODEL)
+    analysis = analyse_docs(docs, DEFAULT_MODEL)
+    mentions, events = analysis.mentions, analysis.events
     us = {m["entity_id"] for m in mentions if m["text"] in ("U.S.", "United States", "America", "US")}
     assert len(us) == 1 and {m["doc_kind"] for m in mentions} == {"article", "comment"}
 
@@ -106,7 +108,8 @@ def test_malformed_gazetteer_names_file_and_line(tmp_path):
 def _mentions(text):
     from tasks.ingest.documents import Doc
 
-    mentions, _ = analyse_docs([Doc("d", "article", "d", text, None)], DEFAULT_MODEL)
+    analysis = analyse_docs([Doc("d", "article", "d", text, None)], DEFAULT_MODEL)
+    mentions, events = analysis.mentions, analysis.events
     return mentions
 
 
@@ -152,7 +155,7 @@ def test_mentions_of_one_event_share_a_cluster(sample):
 def _rows(text):
     from tasks.ingest.documents import Doc
 
-    return analyse_docs([Doc("d", "article", "d", text, None)], DEFAULT_MODEL)[1]
+    return analyse_docs([Doc("d", "article", "d", text, None)], DEFAULT_MODEL).events
 
 
 def _events(text):
@@ -285,4 +288,5 @@ def test_a_month_is_no_march_and_a_preposition_before_the_verb_is_no_particle():
 def test_worker_processes_give_the_same_rows_in_the_same_order(sample):
     docs, mentions, events = sample
     ordered = [docs[k] for k in docs]
-    assert analyse_docs(ordered, DEFAULT_MODEL, n_process=2) == (mentions, events)
+    parallel = analyse_docs(ordered, DEFAULT_MODEL, n_process=2)
+    assert (parallel.mentions, parallel.events) == (mentions, events)

@@ -26,7 +26,8 @@ def two_sources(tmp_path_factory):
     b.write_text(SAMPLE.read_text(encoding="utf-8").replace("Thursday", "Friday"), encoding="utf-8")
     seeds = [SeedFile(str(p), str(p), "ab" * 32, p.stat().st_size, 0.0) for p in (a, b)]
     parsed = parse_batch(seeds, "run-q", datetime.now(timezone.utc), 1 << 24, d / "q")
-    mentions, events = analyse_docs(parsed.docs, DEFAULT_MODEL)
+    analysis = analyse_docs(parsed.docs, DEFAULT_MODEL)
+    mentions, events = analysis.mentions, analysis.events
     return parsed, mentions, events
 
 

