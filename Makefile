@@ -11,8 +11,10 @@ install: $(STAMP)
 # Reinstall only when the project's dependencies change.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# -qq: errors only. setuptools' editable-install notice and the host's pip configuration
+	# warnings are not for the user of `make run`.
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e '.[test]'
 	touch $(STAMP)
 
 run: $(STAMP)
