@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tasks.core.errors import SeedError
 from tasks.core.prefect_task import batch_task
+from tasks.ingest.discover import read_seed_bytes
 from tasks.ingest.documents import Doc, SeedFile, build_rows
 from tasks.ingest.parse import parse_seed
 from tasks.quality.quarantine import quarantine_record
@@ -21,6 +22,29 @@ class ParsedBatch:
     """Seed files that parsed; their articles by source_key are in `articles_by_source`."""
     articles_by_source: dict[str, list[str]] = field(default_factory=dict)
     quarantined: list[dict] = field(default_factory=list)
+    """Quarantine rows: whole files, and single bad lines of JSON Lines files whose other lines
+    load (those rows carry `partial`)."""
+
+    def without(self, source_keys: set[str]) -> "ParsedBatch":
+        """This batch less the given files (their analysis failed)."""
+        articles = {a["article_id"] for a in self.articles if a["source_key"] in source_keys}
+        return ParsedBatch(
+            articles=[a for a in self.articles if a["article_id"] not in articles],
+            comments=[c for c in self.comments if c["article_id"] not in articles],
+            docs=[d for d in self.docs if d.article_id not in articles],
+            loaded=[s for s in self.loaded if s.source_key not in source_keys],
+            articles_by_source={k: v for k, v in self.articles_by_source.items() if k not in source_keys},
+            quarantined=list(self.quarantined),
+        )
+
+
+def parse_file(seed: SeedFile, max_bytes: int, skipped: list[SeedError]) -> tuple[list, bytes | None]:
+    """(pages, the bytes read) of one seed; SeedError for any reason it cannot be read or parsed."""
+    if seed.size_bytes > max_bytes:
+        raise SeedError(seed.path, f"file is {seed.size_bytes / 2**20:.1f} MB; the limit is "
+                                   f"{max_bytes / 2**20:g} MB (raise it with --max-file-mb)")
+    data = read_seed_bytes(seed, max_bytes)
+    return parse_seed(seed.path, data, skipped), data
 
 
 def parse_batch(seeds: list[SeedFile], run_id: str, ingested_at: datetime, max_bytes: int,
@@ -28,19 +52,21 @@ def parse_batch(seeds: list[SeedFile], run_id: str, ingested_at: datetime, max_b
     """Read and parse every file; a bad file becomes a quarantine record, the others go on."""
     out = ParsedBatch()
     for seed in seeds:
+        skipped: list[SeedError] = []
+        data = None
         try:
-            if seed.size_bytes > max_bytes:
-                raise SeedError(seed.path, f"file is {seed.size_bytes / 2**20:.1f} MB; the limit is "
-                                           f"{max_bytes / 2**20:g} MB (raise it with --max-file-mb)")
-            try:
-                data = Path(seed.path).read_bytes()
-            except OSError as exc:
-                raise SeedError(seed.path, f"cannot be read ({exc.strerror})") from exc
-            pages = parse_seed(seed.path, data)
+            pages, data = parse_file(seed, max_bytes, skipped)
+            articles, comments, docs = build_rows(seed, pages, run_id, ingested_at)
         except SeedError as exc:
-            out.quarantined.append(quarantine_record(seed, exc.stage, exc.reason, quarantine_dir))
+            out.quarantined.append(quarantine_record(seed, exc.stage, exc.reason, quarantine_dir, data))
             continue
-        articles, comments, docs = build_rows(seed, pages, run_id, ingested_at)
+        except Exception as exc:  # noqa: BLE001 - one file's surprise is that file's quarantine row
+            reason = f"could not be read into rows ({type(exc).__name__}: {str(exc)[:200]})"
+            out.quarantined.append(quarantine_record(seed, "parse", reason, quarantine_dir, data))
+            continue
+        for exc in skipped:
+            out.quarantined.append({**quarantine_record(seed, exc.stage, exc.reason, quarantine_dir, data),
+                                    "partial": True})
         out.articles += articles
         out.comments += comments
         out.docs += docs
