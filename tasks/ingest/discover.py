@@ -179,7 +179,8 @@ def scan(paths: list[str], manifest: dict[str, tuple[str, str]], loaded: dict[st
     found = Discovery()
     hashed: list[tuple[SeedFile, tuple[str, str] | None]] = []
     listed: set[str] = set()
-    for c in list_candidates(paths, recursive):
+    # Files before links: a link to a file in the folder is that file, listed under its own name.
+    for c in sorted(list_candidates(paths, recursive), key=lambda c: c.path.is_symlink()):
         try:
             resolved, stat = check_candidate(c)
         except SeedError as exc:

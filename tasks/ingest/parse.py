@@ -93,7 +93,7 @@ def parse_timestamp(value) -> datetime | None:
             dt = dt.replace(tzinfo=timezone.utc)
         return dt.astimezone(timezone.utc)
     except (OverflowError, OSError) as exc:
-        shown = repr(value)[:60]
+        shown = value.isoformat() if hasattr(value, "isoformat") else repr(value)[:60]
         raise ValueError(f"date {shown} is out of range") from exc
 
 
@@ -272,7 +272,7 @@ def _load_json(text: str, path: str, where: str):
     except json.JSONDecodeError as exc:
         if where == "page":
             raise SeedError(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", "parse") from exc
-        raise SeedError(path, f"invalid JSON on {where}: {exc.msg}", "parse") from exc
+        raise SeedError(path, f"{where}: invalid JSON at column {exc.colno}: {exc.msg}", "parse") from exc
     except RecursionError as exc:  # the C decoder stops at the interpreter's recursion limit
         raise SeedError(path, f"{where}: JSON nested too deeply", "parse") from exc
 
