@@ -37,6 +37,16 @@ def _chunks(items, size):
         yield items[i:i + size]
 
 
+class _Raised:
+    """An analysis that raised, kept until finish() takes the batch apart file by file."""
+
+    def __init__(self, exc: Exception):
+        self.exc = exc
+
+    def result(self):
+        raise self.exc
+
+
 def _value(x):
     """A task's result, whether it ran in place or was submitted to a task runner."""
     return x.result() if hasattr(x, "result") else x
@@ -152,7 +162,10 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
         if settings.n_process > 1:
             # The worker pool analyses this batch while the flow checks and loads the one before.
             return number, batch, parsed, analyse_task.submit(quote(parsed), settings.model, settings.n_process)
-        return number, batch, parsed, analyse_task(quote(parsed), settings.model, settings.n_process)
+        try:
+            return number, batch, parsed, analyse_task(quote(parsed), settings.model, settings.n_process)
+        except Exception as exc:  # noqa: BLE001 - finish() looks for the file that broke it
+            return number, batch, parsed, _Raised(exc)
 
     def finish(number, batch, parsed, analysed):
         nonlocal known_ids, checks_failed, warnings

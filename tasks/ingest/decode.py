@@ -9,7 +9,6 @@ import unicodedata
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # Control characters other than tab and newline carry no meaning in a news page.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_WESTERN = {"cp1252", "cp1250", "latin_1", "iso8859_15", "iso8859_2", "iso8859_9", "cp1254", "mac_roman", "ascii"}
 
 
 class UndecodableError(ValueError):
@@ -81,18 +80,19 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return text, "utf-8 (invalid bytes replaced)"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    results = list(from_bytes(data))
+    if not results:
         raise UndecodableError("is not text in any encoding charset-normalizer knows")
-    text, encoding = str(best), best.encoding
-    if encoding in _WESTERN:
-        # Latin-alphabet code pages agree on most letters: name the common one when it reads the same.
-        try:
-            if data.decode("cp1252") == text:
-                return text, "cp1252"
-        except UnicodeDecodeError:
-            pass
-    return text, encoding.replace("_", "-")
+    best = results[0]
+    # On a short Western page several code pages read equally clean (cp775, cp1250, cp1252...):
+    # among the cleanest readings, the one cp1252 gives is the one Western pages are written in.
+    for match in results:
+        if match.chaos <= best.chaos + 0.01 and "cp1252" in match.could_be_from_charset:
+            try:
+                return data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError:
+                break
+    return str(best), best.encoding.replace("_", "-")
 
 
 def normalize_text(text: str) -> str:
