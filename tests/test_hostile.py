@@ -272,3 +272,14 @@ def test_front_matter_values_are_limited():
 def test_json_cited_source_must_be_text():
     [page] = parse_seed("p.json", json.dumps({"body": "Troops left.", "cited_source": {"a": [1]}}).encode())
     assert page.extra.get("cited_source") is None
+
+
+@pytest.mark.timeout(120)  # each took 40 s to 100 s or more before (quadratic regexes, trafilatura)
+@pytest.mark.parametrize("name,data", [
+    ("at.txt", b"@" * 100_000),
+    ("at_pairs.txt", b"a@" * 50_000),
+    ("paragraphs.html", b"<p>a" * 50_000),
+], ids=["100k-at-signs", "50k-at-pairs", "50k-unclosed-paragraphs"])
+def test_pathological_lines_parse_in_linear_time(name, data):
+    pages = parse_seed(name, data + b"\nSecond line.\n")
+    assert pages and pages[0].paragraphs

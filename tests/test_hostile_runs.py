@@ -256,3 +256,44 @@ def test_kill_9_at_a_random_point_converges_on_rerun(tmp_path):
     assert sql(killed, count) == sql(reference, count), delay
     statuses = [s for (s,) in sql(killed, "select status from pipeline_runs order by started_at")]
     assert "running" not in statuses and statuses[-1] == "completed"
+
+
+def test_fuzzed_folders_through_the_whole_flow_never_stop_the_run(prefect_harness, tmp_path_factory):
+    """Hypothesis writes a few files of any bytes, JSON or front matter beside a good page; every
+    run completes, the good page loads and every other file loads or is quarantined by name."""
+    import json as _json
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tasks.ingest.parse import ACCEPTED_SUFFIXES
+
+    anything = st.one_of(
+        st.binary(max_size=600),
+        st.recursive(st.none() | st.booleans() | st.floats() | st.text(max_size=40),
+                     lambda c: st.lists(c, max_size=4) | st.dictionaries(
+                         st.sampled_from(["title", "body", "published_at", "comments", "text", "paragraphs"]), c, max_size=4),
+                     max_leaves=12).map(lambda v: _json.dumps(v).encode()),
+        st.text(max_size=300).map(lambda t: f"---\n{t}\n---\nTroops withdrew on Monday.\n".encode("utf-8", "surrogatepass")),
+    )
+
+    @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(files=st.lists(st.tuples(anything, st.sampled_from(ACCEPTED_SUFFIXES)), min_size=1, max_size=4))
+    def check(files):
+        base = tmp_path_factory.mktemp("fuzzrun")
+        seeds = base / "seeds"
+        seeds.mkdir()
+        (seeds / "good.txt").write_bytes(SAMPLE.read_bytes())
+        for i, (data, suffix) in enumerate(files):
+            (seeds / f"f{i}{suffix}").write_bytes(data)
+        for p in seeds.iterdir():
+            settle(p)
+        summary = run(seeds, base / "wh.duckdb")
+        assert summary["status"] == "completed"
+        paths = {Path(p).name for (p,) in sql(base / "wh.duckdb", "select source_path from articles")}
+        assert "good.txt" in paths
+        quarantined = {Path(q["source_path"]).name for q in summary["quarantine"]}
+        duplicates = {Path(d["source_path"]).name for d in summary["duplicates"]}
+        assert {f"f{i}{s}" for i, (_, s) in enumerate(files)} <= paths | quarantined | duplicates
+
+    check()

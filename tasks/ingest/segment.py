@@ -49,7 +49,8 @@ _RUN_ON = re.compile(r"[a-z][.!?][A-Z][a-z]")
 _BIO = re.compile(r"^(?:[A-Z][\w.'’-]+\s){1,4}(?:[A-Z][\w.'’-]+)(?:,[^.]{0,150},)?\s(?:is|was|are)\s(?:a|an|the|president|"
                   r"director|professor|chair|editor|author|executive|senior|former|founder|co-founder|ceo|chief|"
                   r"member|principal|partner|fellow|lecturer|associate|assistant|vice)\b")
-_CONTACT = re.compile(r"^(?:\S+@\S+\.\w{2,}|(?:follow|email|e-mail|contact)\b.{0,80}(?:twitter|@|email|\.com)\S*)\.?$", re.IGNORECASE)
+# Bounded like real addresses: unbounded \S+@\S+ backtracks quadratically on a long line of '@'.
+_CONTACT = re.compile(r"^(?:\S{1,64}@\S{1,255}\.\w{2,}|(?:follow|email|e-mail|contact)\b.{0,80}(?:twitter|@|email|\.com)\S*)\.?$", re.IGNORECASE)
 # A reply: "@name", "Good point, ...", "Thanks ...", "+1". Never seen opening an article paragraph.
 _REPLY = re.compile(r"^(?:@\S+|[+>]|(?:good|great|excellent|well|nice|interesting|fair|valid)\s+(?:point|said|article|"
                     r"piece|column|comment|summary)|(?:thank(?:s| you)|agreed?\b|exactly\b|indeed\b|so true|bravo|"
