@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tasks.core.errors import NewsflowError
 from tasks.core.settings import DEFAULT_WAREHOUSE, resolve_settings
@@ -43,7 +45,29 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-@app.command()
+class RunExit(int, Enum):
+    """Exit codes of `newsflow run`, for schedulers and scripts."""
+
+    LOADED = 0
+    """Every new or changed seed file loaded (or there was nothing new)."""
+    FAILED = 1
+    """The run failed on an unexpected error (recorded as 'failed' in pipeline_runs)."""
+    PARTIAL = 3
+    """It loaded, but some files were quarantined or blocking checks failed."""
+    SKIPPED = 4
+    """Another run was loading into the same warehouse; nothing was done."""
+    CANNOT_RUN = 5
+    """The environment stopped it: missing seed folder, read-only file system, permission denied,
+    disk full. One line names the path and the fix."""
+
+
+RUN_EPILOG = ("Exit codes: 0 all loaded (or nothing new); 3 loaded, but files were quarantined or blocking "
+              "checks failed; 4 skipped (another run was loading); 5 could not run (missing folder, read-only "
+              "file system, permission denied, disk full: the message names the path and the fix); 1 the run "
+              "failed on an unexpected error.")
+
+
+@app.command(epilog=RUN_EPILOG)
 def run(
     seeds: List[str] = typer.Argument(None, help="Seed folders or files (default: seeds/)."),
     warehouse: Optional[Path] = WarehouseOpt,
@@ -53,6 +77,7 @@ def run(
     settle_seconds: float = typer.Option(2.0, min=0, help="Files modified more recently than this wait for the next run."),
     max_file_mb: float = typer.Option(20.0, min=0.001, help="Larger seed files are quarantined."),
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Also take files in sub-folders of the seed folders."),
+    prune: bool = typer.Option(False, "--prune", help="Remove the rows of seed files that were loaded from these folders and no longer exist."),
     wait: float = typer.Option(60.0, min=0, help="Seconds to wait for another run loading into the same warehouse before skipping."),
     task_runner: Runner = typer.Option(Runner.local, "--task-runner", help="local, or dask: parse and analyse batches on a Dask cluster."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Scheduler of an existing Dask cluster (tcp://host:8786); without it a local cluster is started."),
@@ -64,21 +89,33 @@ def run(
 
     Files already loaded with the same content are skipped, so running again is cheap and adds
     nothing. A file that cannot be read is reported with the reason and quarantined; the others
-    still load.
+    still load. Only regular files inside the seed folders are read (links out of them, devices
+    and FIFOs are refused). A seed file that was loaded and is gone keeps its rows until a run
+    with --prune.
     """
+    from flows.run_errors import environment_problem
+
     seeds = seeds or ["seeds/"]
     settings = resolve_settings(warehouse, model=model)
     for s in seeds:
-        if not Path(s).exists():
-            _fail(f"{s}: no such file or folder")
+        if not os.path.lexists(s):
+            _fail_plain(f"{_escape(s)}: no such file or folder; give an existing seed folder or file", RunExit.CANNOT_RUN)
+    if not verbose:
+        # Prefect logs a failed flow's traceback itself; newsflow says what failed in one line.
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
     from flows import prefect_env
 
-    home = prefect_env.configure(settings.prefect_home, verbose, fallback_home=settings.warehouse_prefect_home)
-    api_ready = prefect_env.start_temporary_api(home)
+    try:
+        home = prefect_env.configure(settings.prefect_home, verbose, fallback_home=settings.warehouse_prefect_home)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        api_ready = prefect_env.start_temporary_api(home)
+    except OSError as exc:
+        _fail_plain(environment_problem(exc, settings.data_dir)
+                    or f"{_escape(str(exc.filename or settings.data_dir))}: {exc.strerror}", RunExit.CANNOT_RUN)
     from flows.progress import set_listener
 
-    set_listener(lambda msg: console.print(f"[dim]·[/] {msg}"))
-    console.print(f"newsflow: ingesting {', '.join(seeds)} into {settings.warehouse}")
+    set_listener(lambda msg: console.print(Text.assemble(("· ", "dim"), msg), highlight=False))
+    console.print(f"newsflow: ingesting {_escape(', '.join(seeds))} into {settings.warehouse}", markup=False)
     if n_process > 1 and task_runner is Runner.local:
         # The workers load spaCy while Prefect starts its server.
         from tasks.nlp.pool import worker_pool
@@ -95,11 +132,41 @@ def run(
             flow, parallel = ingest.with_options(task_runner=dask_task_runner(dask_address, dask_workers)), dask_workers
         api_ready()
         summary = flow(seeds=list(seeds), warehouse=str(settings.warehouse), model=settings.model, lake=lake,
-                       batch_size=batch_size, n_process=n_process, parallel_batches=parallel,
+                       batch_size=batch_size, n_process=n_process, parallel_batches=parallel, prune=prune,
                        settle_seconds=settle_seconds, max_file_mb=max_file_mb, recursive=recursive, wait_seconds=wait)
-    except NewsflowError as exc:
-        _fail(str(exc))
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback: environment or failure
+        problem = environment_problem(exc, settings.data_dir)
+        if problem:
+            _fail_plain(problem, RunExit.CANNOT_RUN)
+        if isinstance(exc, NewsflowError):
+            _fail_plain(str(exc), RunExit.CANNOT_RUN)
+        _fail_plain(f"the run failed: {type(exc).__name__}: {_escape(str(exc))[:500]} (recorded as failed in "
+              f"pipeline_runs; -v shows Prefect's logs)", RunExit.FAILED)
     _print_summary(summary)
+    raise typer.Exit(run_exit_code(summary))
+
+
+def _fail_plain(message: str, code: int) -> None:
+    """_fail for text that may hold file names: printed literally, never as Rich markup."""
+    from rich.markup import escape as markup_escape
+
+    _fail(markup_escape(message), code)
+
+
+def run_exit_code(s: dict) -> int:
+    if s["status"] == "skipped":
+        return RunExit.SKIPPED
+    if s.get("files_quarantined") or s.get("checks_failed"):
+        return RunExit.PARTIAL
+    return RunExit.LOADED
+
+
+def _escape(text: str) -> str:
+    from flows.ingest import escape
+
+    return escape(text)
 
 
 def _print_summary(s: dict) -> None:
@@ -113,20 +180,34 @@ def _print_summary(s: dict) -> None:
     for label, key in [("seed files seen", "files_seen"), ("new or changed", "files_new"),
                        ("unchanged (skipped)", "files_unchanged"), ("still being written", "files_waiting"),
                        ("duplicates", "files_duplicate"), ("quarantined", "files_quarantined"),
+                       ("gone from the folder", "files_vanished"), ("pruned", "files_pruned"),
                        ("articles loaded", "articles"), ("comments loaded", "comments"),
                        ("entity mentions loaded", "entities"), ("events loaded", "events"),
                        ("blocking checks failed", "checks_failed"), ("warnings", "warnings")]:
-        t.add_row(label, str(s[key]))
+        t.add_row(label, str(s.get(key) or 0))
     out.print(t)
     verdict = "all blocking checks passed" if not s["checks_failed"] else f"{s['checks_failed']} blocking checks failed"
     if loaded == 0:
         out.print(f"nothing new to load ({verdict}); run {s['run_id']} took {s['seconds']:.1f}s")
     else:
         out.print(f"loaded in {s['seconds']:.1f}s ({verdict}, {s['warnings']} warnings); run {s['run_id']}")
+    # File names and reasons are data, not markup: printed as plain, escaped text.
     for q in s.get("quarantine", []):
-        out.print(f"[yellow]quarantined[/] {q['source_path']}: {q['reason']}")
+        out.print(f"quarantined {_escape(q['source_path'])}: {_escape(q['reason'])}", markup=False, highlight=False)
     for d in s.get("duplicates", []):
-        out.print(f"[yellow]duplicate[/] {d['source_path']}: same content as {d['duplicate_of']}")
+        out.print(f"duplicate {_escape(d['source_path'])}: same content as {_escape(d['duplicate_of'])}",
+                  markup=False, highlight=False)
+    for r in s.get("renamed", []):
+        out.print(f"renamed {_escape(r['from'])} -> {_escape(r['to'])}: its rows now belong to the new name",
+                  markup=False, highlight=False)
+    vanished = s.get("vanished", [])
+    if vanished and s.get("files_pruned"):
+        out.print(f"pruned the rows of {len(vanished)} seed files that no longer exist", markup=False)
+    elif vanished:
+        out.print(f"{len(vanished)} seed files loaded earlier no longer exist; their rows stay "
+                  f"(newsflow run --prune removes them):", markup=False)
+        for key in vanished[:20]:
+            out.print(f"  gone {_escape(key)}", markup=False, highlight=False)
 
 
 @app.command()

@@ -52,12 +52,15 @@ def rebuild_catalog(con) -> None:
 
 def load_batch(con, *, run_id: str, batch: int, lake_paths: dict[str, str], loaded_sources: list[str],
                excluded_articles: list[str], manifest_rows: list[dict], quarantine_rows: list[dict],
-               validation_rows: list[dict]) -> dict[str, int]:
-    """Load one batch; returns rows inserted per table."""
+               validation_rows: list[dict], forget_sources: list[str] = ()) -> dict[str, int]:
+    """Load one batch; returns rows inserted per table. `forget_sources` are old names of renamed
+    files: their rows and manifest rows go in the same transaction as the new name's rows come."""
     counts = {}
     con.execute("BEGIN TRANSACTION")
     try:
-        _delete_sources(con, loaded_sources)
+        _delete_sources(con, list(loaded_sources) + list(forget_sources))
+        if forget_sources:
+            con.execute("DELETE FROM ingest_manifest WHERE source_key IN (SELECT unnest(?::VARCHAR[]))", [list(forget_sources)])
         for table in TABLES:
             path = lake_paths.get(table)
             if not path:
@@ -92,7 +95,7 @@ def load_batch(con, *, run_id: str, batch: int, lake_paths: dict[str, str], load
                         [run_id, q["source_path"], q["source_key"], q.get("source_sha256"), q["stage"],
                          q["reason"], q.get("quarantine_path"), now])
         record_validation(con, run_id, batch, validation_rows, now)
-        if counts.get("entities") or loaded_sources:
+        if counts.get("entities") or loaded_sources or forget_sources:
             rebuild_catalog(con)
         con.execute("COMMIT")
     except Exception:
@@ -115,3 +118,30 @@ def record_run(con, row: dict) -> None:
         f"INSERT OR REPLACE INTO pipeline_runs ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
         [row[c] for c in columns],
     )
+
+
+def prune_sources(con, source_keys: list[str]) -> int:
+    """Remove the rows and manifest rows of seed files that no longer exist, in one transaction;
+    returns the number of articles removed."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        before = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+        _delete_sources(con, source_keys)
+        con.execute("DELETE FROM ingest_manifest WHERE source_key IN (SELECT unnest(?::VARCHAR[]))", [source_keys])
+        rebuild_catalog(con)
+        removed = before - con.execute("SELECT count(*) FROM articles").fetchone()[0]
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return removed
+
+
+def close_abandoned_runs(con) -> int:
+    """Runs still 'running' when a new run holds the run lock died without finishing (killed, or
+    the machine stopped): they become 'failed', so status does not show them running forever."""
+    return con.execute("""
+        UPDATE pipeline_runs SET status = 'failed',
+               error = coalesce(error, 'stopped without finishing (killed or crashed)')
+        WHERE status = 'running' RETURNING run_id
+    """).fetchall().__len__()

@@ -111,7 +111,8 @@ CREATE TABLE IF NOT EXISTS ingest_manifest (
     source_path     VARCHAR NOT NULL,
     source_sha256   VARCHAR NOT NULL,
     size_bytes      BIGINT,
-    status          VARCHAR NOT NULL,    -- loaded | quarantined | duplicate
+    status          VARCHAR NOT NULL,    -- loaded | quarantined | duplicate | stale (the current
+                                         -- content was quarantined; the rows of the last loaded version stay)
     duplicate_of    VARCHAR,             -- source_key with the same content, for duplicates
     n_articles      INTEGER,
     run_id          VARCHAR NOT NULL,
@@ -124,7 +125,8 @@ CREATE TABLE IF NOT EXISTS pipeline_runs (
     flow_run_id         VARCHAR,
     started_at          TIMESTAMPTZ NOT NULL,
     finished_at         TIMESTAMPTZ,
-    status              VARCHAR NOT NULL,    -- completed | skipped
+    status              VARCHAR NOT NULL,    -- running (from its start; left so by a kill until the next run
+                                             -- marks it failed) | completed | failed | skipped
     seeds               VARCHAR,             -- the seed folders and files given
     files_seen          INTEGER,
     files_new           INTEGER,
@@ -140,7 +142,11 @@ CREATE TABLE IF NOT EXISTS pipeline_runs (
     warnings            INTEGER,             -- warning checks that failed
     seconds             DOUBLE
 );
-COMMENT ON TABLE pipeline_runs IS 'One row per ingest run, including runs that found nothing new.';
+COMMENT ON TABLE pipeline_runs IS 'One row per ingest run, from its start, including runs that found nothing new or failed.';
+-- Added after the first release: warehouses created before get them here.
+ALTER TABLE pipeline_runs ADD COLUMN IF NOT EXISTS error VARCHAR;            -- why a failed run failed
+ALTER TABLE pipeline_runs ADD COLUMN IF NOT EXISTS files_vanished INTEGER;   -- loaded earlier, gone from the folder now
+ALTER TABLE pipeline_runs ADD COLUMN IF NOT EXISTS files_pruned INTEGER;     -- of those, rows removed (run --prune)
 
 CREATE TABLE IF NOT EXISTS validation_results (
     run_id            VARCHAR NOT NULL,
@@ -161,9 +167,11 @@ CREATE TABLE IF NOT EXISTS quarantine (
     source_path      VARCHAR NOT NULL,
     source_key       VARCHAR NOT NULL,
     source_sha256    VARCHAR,
-    stage            VARCHAR NOT NULL,   -- read | parse | validate
+    stage            VARCHAR NOT NULL,   -- read | parse | analyse | validate
     reason           VARCHAR NOT NULL,
-    quarantine_path  VARCHAR,            -- copy of the file under the data dir's quarantine/
+    quarantine_path  VARCHAR,            -- copy of the file under the data dir's quarantine/ (no more readable
+                                         -- than the original); NULL when not copied: larger than 2 MB,
+                                         -- or refused unread (source_path and source_sha256 identify it)
     quarantined_at   TIMESTAMPTZ NOT NULL
 );
 COMMENT ON TABLE quarantine IS 'Seed files kept out of the warehouse, with the reason.';

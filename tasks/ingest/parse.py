@@ -1,33 +1,43 @@
 """Seed files to pages: read each accepted format, decode, normalize, and split article from comments.
 
-Accepted formats (by extension): .txt and .md (optional `---` YAML front matter), .html/.htm
-(visible text only), .json (one page), .jsonl (one page a line). See README "Seed formats".
+Accepted formats (by extension): .txt and .md (optional `---` YAML or `+++` TOML front matter),
+.html/.htm (main text and comments), .json (one page), .jsonl (one page a line). See README "Seed
+formats".
+
+Every path through here is linear in the size of the input and bounded in what it builds: JSON
+nesting, YAML aliases, front matter and metadata field sizes and document lengths have limits, and
+whatever else goes wrong with one file is a SeedError naming it, never another exception.
 """
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from html.parser import HTMLParser
+from datetime import date, datetime, timezone
 from pathlib import Path
 
-import yaml
-
-from tasks.ingest.decode import UndecodableError, decode_bytes, normalize_text, split_paragraphs
+from tasks.core.dates import parse_written_date
 from tasks.core.errors import SeedError
+from tasks.ingest.decode import UndecodableError, decode_bytes, normalize_text, split_paragraphs
+from tasks.ingest.front_matter import split_front_matter
+from tasks.ingest.html_text import html_parts
 from tasks.ingest.segment import segment
 
 ACCEPTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
 """The seed file extensions newsflow reads; any other extension is quarantined."""
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
-_CITED_SOURCE = re.compile(
-    r"\b(?:[Aa]ccording to|[Tt]old|[Ii]n an interview with)\s+(?:the\s+)?"
-    r"((?:[A-Z][\w&.'’-]*)(?:\s+(?:[A-Z][\w&.'’-]*|of|for))*)"
-    r"|((?:[A-Z][\w&.'’-]*)(?:\s+[A-Z][\w&.'’-]*)*)\s+(?:reported|reports|quoted)\b"
-)
-_PAGE_KEYS = {"title", "url", "published_at", "publisher", "body", "paragraphs", "comments", "date", "published"}
+MAX_DOC_CHARS = 1_000_000
+"""Longest article or comment text accepted: spaCy refuses longer documents (its max_length)."""
+MAX_FIELD_CHARS = {"title": 2_000, "url": 8_192, "publisher": 500, "author": 500, "parent": 500}
+"""Longest metadata value accepted: a title is a line, not a book (nor a YAML alias bomb)."""
+
+# Source attribution: "According to Reuters", "told the Associated Press", "Reuters reported".
+# Names are matched a word at a time from fixed anchors (never a regex backtracking over a run of
+# capitalised words, which took minutes on one long line of them).
+_CITE_BEFORE = re.compile(r"\b(?:[Aa]ccording to|[Tt]old|[Ii]n an interview with)\s+(?:the\s+)?(?=[A-Z])")
+_CITE_AFTER = re.compile(r"\s+(?:reported|reports|quoted)\b")
+_NAME_WORD = re.compile(r"[A-Z][\w&.'’-]*")
+_MAX_NAME_WORDS = 12
 
 
 @dataclass
@@ -56,39 +66,87 @@ class Page:
 
 
 def parse_timestamp(value) -> datetime | None:
-    """A timezone-aware UTC datetime from ISO-8601 text, a date, or an epoch number; None if absent."""
+    """A timezone-aware UTC datetime from ISO-8601 text, a date, an epoch number or a date as
+    people write it ("6 août 2024"); None if absent. ValueError when it is no date or out of range."""
     if value in (None, ""):
         return None
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, (int, float)):
-        dt = datetime.fromtimestamp(value, tz=timezone.utc)
-    else:
-        text = str(value).strip()
-        try:
-            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            from dateutil import parser as dateparser  # only for the rare non-ISO date
-
+    try:
+        if isinstance(value, bool):
+            raise ValueError(f"unreadable date {value!r}")
+        if isinstance(value, datetime):
+            dt = value
+        elif isinstance(value, date):  # a bare date from YAML or TOML
+            dt = datetime(value.year, value.month, value.day)
+        elif isinstance(value, (int, float)):
+            dt = datetime.fromtimestamp(value, tz=timezone.utc)
+        elif isinstance(value, str):
+            text = value.strip()[:200]
             try:
-                dt = dateparser.parse(text, tzinfos={"EST": -5 * 3600, "EDT": -4 * 3600})
-            except (ValueError, OverflowError) as exc:
-                raise ValueError(f"unreadable date {text!r}") from exc
-    if not isinstance(dt, datetime):  # a bare date from YAML
-        dt = datetime(dt.year, dt.month, dt.day)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+                dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                dt = parse_written_date(text)
+                if dt is None:
+                    raise ValueError(f"unreadable date {text!r}") from None
+        else:
+            raise ValueError(f"unreadable date (a {type(value).__name__}, not text or a number)")
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return dt.astimezone(timezone.utc)
+    except (OverflowError, OSError) as exc:
+        shown = value.isoformat() if hasattr(value, "isoformat") else repr(value)[:60]
+        raise ValueError(f"date {shown} is out of range") from exc
+
+
+def _name_at(text: str, pos: int) -> tuple[str, int]:
+    """The capitalised name starting at `pos` ('of' and 'for' allowed inside it), and where it
+    ends; at most _MAX_NAME_WORDS words, so the walk is linear."""
+    words, end = [], pos
+    while len(words) < _MAX_NAME_WORDS:
+        m = _NAME_WORD.match(text, pos)
+        if not m:
+            break
+        words.append(m.group())
+        end = m.end()
+        rest = text[end:end + 6]
+        gap = len(rest) - len(rest.lstrip())
+        if not gap:
+            break
+        nxt = end + gap
+        joiner = re.match(r"(?:of|for)\s+(?=[A-Z])", text[nxt:nxt + 8])
+        pos = nxt + joiner.end() if joiner else nxt
+        if joiner:
+            words.append(joiner.group().strip())
+    return " ".join(words), end
+
+
+def _name_before(text: str, end: int) -> str:
+    """The run of capitalised words that ends at `end` (at most _MAX_NAME_WORDS)."""
+    words = text[max(0, end - 400):end].split()
+    name = []
+    for w in reversed(words):
+        if len(name) >= _MAX_NAME_WORDS or not _NAME_WORD.fullmatch(w):
+            break
+        name.append(w)
+    return " ".join(reversed(name))
 
 
 def cited_source(paragraphs: list[str]) -> str | None:
     """The first news source the article cites ("According to Reuters" -> "Reuters")."""
     for p in paragraphs:
-        m = _CITED_SOURCE.search(p)
+        candidates = []
+        m = _CITE_BEFORE.search(p)
         if m:
-            name = (m.group(1) or m.group(2)).strip().rstrip(".,")
+            candidates.append((m.start(), _name_at(p, m.end())[0]))
+        for a in _CITE_AFTER.finditer(p):
+            name = _name_before(p, a.start())
+            if name:
+                candidates.append((a.start() - len(name), name))
+                break
+        for _, name in sorted(candidates):
+            name = name.strip().rstrip(".,")
             if name and name.split()[0] not in {"The", "He", "She", "They", "It", "This"}:
                 return name
+            break
     return None
 
 
@@ -98,31 +156,24 @@ def _meta(raw: dict, path: str) -> dict:
     except ValueError as exc:
         raise SeedError(path, str(exc), "parse") from exc
     return {
-        "title": _clean_optional(raw.get("title")),
-        "url": _clean_optional(raw.get("url")),
+        "title": _clean_optional(raw.get("title"), path, "title"),
+        "url": _clean_optional(raw.get("url"), path, "url"),
         "published_at": published,
-        "publisher": _clean_optional(raw.get("publisher")),
+        "publisher": _clean_optional(raw.get("publisher"), path, "publisher"),
     }
 
 
-def _clean_optional(value) -> str | None:
+def _clean_optional(value, path: str, name: str) -> str | None:
     if value is None:
         return None
-    text = " ".join(normalize_text(str(value)).split())
+    if isinstance(value, (dict, list, tuple, set)):
+        raise SeedError(path, f"'{name}' must be text, found a {type(value).__name__}", "parse")
+    text = str(value)
+    limit = MAX_FIELD_CHARS.get(name, 2_000)
+    if len(text) > limit:
+        raise SeedError(path, f"'{name}' is {len(text):,} characters; the limit is {limit:,}", "parse")
+    text = " ".join(normalize_text(text).split())
     return text or None
-
-
-def _split_front_matter(text: str, path: str) -> tuple[dict, str]:
-    m = _FRONT_MATTER.match(text)
-    if not m:
-        return {}, text
-    try:
-        meta = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError as exc:
-        raise SeedError(path, f"front matter is not valid YAML ({exc.__class__.__name__})", "parse") from exc
-    if not isinstance(meta, dict):
-        raise SeedError(path, "front matter must be a mapping of keys to values", "parse")
-    return meta, text[m.end():]
 
 
 def _page_from_paragraphs(paragraphs: list[str], meta: dict, encoding: str, index: int = 0) -> Page:
@@ -137,12 +188,14 @@ def _page_from_paragraphs(paragraphs: list[str], meta: dict, encoding: str, inde
     )
 
 
+# Bounded spans: an unclosed "**" or "[" on a long line must not make every later one scan to
+# the end of the line (quadratic).
 _MD_INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"\1"),
-    (re.compile(r"`([^`]+)`"), r"\1"),
+    (re.compile(r"!\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)"), r"\1"),
+    (re.compile(r"\[([^\]\n]{1,500})\]\([^)\n]{0,2000}\)"), r"\1"),
+    (re.compile(r"(\*\*|__)(.{1,500}?)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])\*(?!\s)(.{1,500}?)(?<!\s)\*(?![\w*])"), r"\1"),
+    (re.compile(r"`([^`\n]{1,500})`"), r"\1"),
 ]
 
 
@@ -165,87 +218,14 @@ def _markdown_paragraphs(text: str) -> tuple[str | None, list[str]]:
     return title, split_paragraphs("\n".join(out))
 
 
-class _VisibleText(HTMLParser):
-    """Visible text of an HTML page, one paragraph per block element; comment blocks flagged."""
-
-    BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "article", "section",
-              "blockquote", "tr", "header", "footer", "aside", "pre", "dd", "dt"}
-    HIDDEN = {"script", "style", "noscript", "template", "svg", "head", "nav"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.title: str | None = None
-        self.meta: dict[str, str] = {}
-        self.blocks: list[tuple[str, bool]] = []
-        self._buf: list[str] = []
-        self._stack: list[tuple[str, bool]] = []
-        self._hidden = 0
-        self._in_title = False
-
-    def _in_comments(self) -> bool:
-        return any(flag for _, flag in self._stack)
-
-    def _flush(self):
-        text = " ".join("".join(self._buf).split())
-        if text:
-            self.blocks.append((text, self._in_comments()))
-        self._buf = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "meta":
-            key = attrs.get("property") or attrs.get("name")
-            if key and attrs.get("content"):
-                self.meta[key.lower()] = attrs["content"]
-            return
-        if tag == "title":
-            self._in_title = True
-        if tag in self.HIDDEN:
-            self._hidden += 1
-        if tag in self.BLOCKS:
-            self._flush()
-        marker = f"{attrs.get('class', '')} {attrs.get('id', '')}".lower()
-        if tag not in ("br", "img", "hr", "input", "meta", "link"):
-            self._stack.append((tag, "comment" in marker))
-
-    def handle_endtag(self, tag):
-        if tag == "title":
-            self._in_title = False
-        if tag in self.HIDDEN:
-            self._hidden = max(0, self._hidden - 1)
-        if tag in self.BLOCKS:
-            self._flush()
-        for i in range(len(self._stack) - 1, -1, -1):
-            if self._stack[i][0] == tag:
-                del self._stack[i:]
-                break
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title = ((self.title or "") + data).strip() or None
-        elif not self._hidden:
-            self._buf.append(data)
-
-    def close(self):
-        super().close()
-        self._flush()
-
-
 def _html_page(text: str, path: str, encoding: str) -> Page:
-    parser = _VisibleText()
-    parser.feed(text)
-    parser.close()
-    meta = _meta({
-        "title": parser.meta.get("og:title") or parser.title,
-        "url": parser.meta.get("og:url"),
-        "published_at": parser.meta.get("article:published_time") or parser.meta.get("date"),
-        "publisher": parser.meta.get("og:site_name"),
-    }, path)
-    article = [normalize_text(t) for t, in_comments in parser.blocks if not in_comments]
-    comments = [normalize_text(t) for t, in_comments in parser.blocks if in_comments]
+    parts = html_parts(text)
+    meta = _meta(parts.meta, path)
+    article = [p for p in (" ".join(normalize_text(t).split()) for t in parts.article) if p]
+    comments = [c for c in (" ".join(normalize_text(t).split()) for t in parts.comments) if c]
     if comments:
-        return Page(0, [p for p in article if p], [CommentIn(c) for c in comments if c], encoding=encoding, **meta)
-    return _page_from_paragraphs([p for p in article if p], meta, encoding)
+        return Page(0, article, [CommentIn(c) for c in comments], encoding=encoding, **meta)
+    return _page_from_paragraphs(article, meta, encoding)
 
 
 def _json_page(raw, path: str, encoding: str, index: int, where: str) -> Page:
@@ -254,6 +234,8 @@ def _json_page(raw, path: str, encoding: str, index: int, where: str) -> Page:
     if "body" in raw and isinstance(raw["body"], str):
         paragraphs = split_paragraphs(normalize_text(raw["body"]))
     elif isinstance(raw.get("paragraphs"), list):
+        if not all(isinstance(x, (str, int, float)) for x in raw["paragraphs"]):
+            raise SeedError(path, f"{where}: every item of 'paragraphs' must be text", "parse")
         paragraphs = [p for p in (" ".join(normalize_text(str(x)).split()) for x in raw["paragraphs"]) if p]
     else:
         raise SeedError(path, f"{where}: a page needs 'body' (text) or 'paragraphs' (list)", "parse")
@@ -261,7 +243,9 @@ def _json_page(raw, path: str, encoding: str, index: int, where: str) -> Page:
     meta = _meta(raw, path)
     if comments_raw is None:
         page = _page_from_paragraphs(paragraphs, meta, encoding, index)
-        page.extra = {k: v for k, v in raw.items() if k not in _PAGE_KEYS}
+        cited = raw.get("cited_source")
+        if isinstance(cited, str) and cited.strip():
+            page.extra["cited_source"] = _clean_optional(cited, path, "publisher")
         return page
     if not isinstance(comments_raw, list):
         raise SeedError(path, f"{where}: 'comments' must be a list", "parse")
@@ -277,12 +261,50 @@ def _json_page(raw, path: str, encoding: str, index: int, where: str) -> Page:
             raise SeedError(path, f"{where}: comment {j}: {exc}", "parse") from exc
         text = " ".join(normalize_text(c.get("text", c.get("body"))).split())
         if text:
-            comments.append(CommentIn(text, _clean_optional(c.get("author")), posted, _clean_optional(c.get("parent"))))
+            comments.append(CommentIn(text, _clean_optional(c.get("author"), path, "author"), posted,
+                                      _clean_optional(c.get("parent"), path, "parent")))
     return Page(index, paragraphs, comments, encoding=encoding, segmentation="explicit", **meta)
 
 
-def parse_seed(path: str, data: bytes) -> list[Page]:
-    """Every page in one seed file's bytes. Raises SeedError naming the file and the reason."""
+def _load_json(text: str, path: str, where: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        if where == "page":
+            raise SeedError(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", "parse") from exc
+        raise SeedError(path, f"{where}: invalid JSON at column {exc.colno}: {exc.msg}", "parse") from exc
+    except RecursionError as exc:  # the C decoder stops at the interpreter's recursion limit
+        raise SeedError(path, f"{where}: JSON nested too deeply", "parse") from exc
+
+
+def _check_lengths(path: str, pages: list[Page]) -> None:
+    for p in pages:
+        size = sum(len(x) + 1 for x in p.paragraphs)
+        if size > MAX_DOC_CHARS:
+            raise SeedError(path, f"article text is {size:,} characters; the limit is {MAX_DOC_CHARS:,} "
+                                  f"(split the page into several seeds)", "parse")
+        for c in p.comments:
+            if len(c.text) > MAX_DOC_CHARS:
+                raise SeedError(path, f"a comment is {len(c.text):,} characters; the limit is {MAX_DOC_CHARS:,}", "parse")
+
+
+def parse_seed(path: str, data: bytes, skipped: list[SeedError] | None = None) -> list[Page]:
+    """Every page in one seed file's bytes. Raises SeedError naming the file and the reason, and
+    nothing else, whatever the bytes. In a JSON Lines file a bad line is left out and reported in
+    `skipped` (when given) while the good lines load; a file with no good line is an error."""
+    try:
+        return _parse_seed(path, data, skipped)
+    except SeedError:
+        raise
+    except RecursionError as exc:
+        raise SeedError(path, "nested too deeply to read", "parse") from exc
+    except MemoryError as exc:
+        raise SeedError(path, "too large to read in memory", "parse") from exc
+    except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the run
+        raise SeedError(path, f"could not be parsed ({type(exc).__name__}: {str(exc)[:200]})", "parse") from exc
+
+
+def _parse_seed(path: str, data: bytes, skipped: list[SeedError] | None) -> list[Page]:
     suffix = Path(path).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
         shown = suffix or "(none)"
@@ -298,7 +320,7 @@ def parse_seed(path: str, data: bytes) -> list[Page]:
         raise SeedError(path, "no text after decoding (only whitespace or invisible characters)")
 
     if suffix in (".txt", ".md"):
-        meta_raw, body = _split_front_matter(text, path)
+        meta_raw, body = split_front_matter(text, path)
         meta = _meta(meta_raw, path)
         if suffix == ".md":
             md_title, paragraphs = _markdown_paragraphs(body)
@@ -309,25 +331,31 @@ def parse_seed(path: str, data: bytes) -> list[Page]:
     elif suffix in (".html", ".htm"):
         pages = [_html_page(text, path, encoding)]
     elif suffix == ".json":
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SeedError(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", "parse") from exc
-        pages = [_json_page(raw, path, encoding, 0, "page")]
+        pages = [_json_page(_load_json(text, path, "page"), path, encoding, 0, "page")]
     else:
-        pages = []
+        pages, bad = [], []
         for lineno, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SeedError(path, f"invalid JSON on line {lineno}: {exc.msg}", "parse") from exc
-            pages.append(_json_page(raw, path, encoding, len(pages), f"line {lineno}"))
+                page = _json_page(_load_json(line, path, f"line {lineno}"), path, encoding, len(pages), f"line {lineno}")
+                _check_lengths(path, [page])
+            except SeedError as exc:
+                if not str(exc.reason).startswith(f"line {lineno}"):
+                    exc = SeedError(path, f"line {lineno}: {exc.reason}", exc.stage)
+                bad.append(exc)
+                continue
+            pages.append(page)
+        if bad and (skipped is None or not any(p.paragraphs for p in pages)):
+            raise bad[0] if len(bad) == 1 else SeedError(
+                path, f"{bad[0].reason} (and {len(bad) - 1} more bad lines)", "parse")
+        if skipped is not None:
+            skipped.extend(bad)
 
     pages = [p for p in pages if p.paragraphs]
     if not pages:
         raise SeedError(path, "no article text found", "parse")
+    _check_lengths(path, pages)
     for p in pages:
         if p.publisher is None:
             p.extra["cited_source"] = cited_source(p.paragraphs)

@@ -49,7 +49,8 @@ _RUN_ON = re.compile(r"[a-z][.!?][A-Z][a-z]")
 _BIO = re.compile(r"^(?:[A-Z][\w.'’-]+\s){1,4}(?:[A-Z][\w.'’-]+)(?:,[^.]{0,150},)?\s(?:is|was|are)\s(?:a|an|the|president|"
                   r"director|professor|chair|editor|author|executive|senior|former|founder|co-founder|ceo|chief|"
                   r"member|principal|partner|fellow|lecturer|associate|assistant|vice)\b")
-_CONTACT = re.compile(r"^(?:\S+@\S+\.\w{2,}|(?:follow|email|e-mail|contact)\b.{0,80}(?:twitter|@|email|\.com)\S*)\.?$", re.IGNORECASE)
+# Bounded like real addresses: unbounded \S+@\S+ backtracks quadratically on a long line of '@'.
+_CONTACT = re.compile(r"^(?:\S{1,64}@\S{1,255}\.\w{2,}|(?:follow|email|e-mail|contact)\b.{0,80}(?:twitter|@|email|\.com)\S*)\.?$", re.IGNORECASE)
 # A reply: "@name", "Good point, ...", "Thanks ...", "+1". Never seen opening an article paragraph.
 _REPLY = re.compile(r"^(?:@\S+|[+>]|(?:good|great|excellent|well|nice|interesting|fair|valid)\s+(?:point|said|article|"
                     r"piece|column|comment|summary)|(?:thank(?:s| you)|agreed?\b|exactly\b|indeed\b|so true|bravo|"
@@ -77,24 +78,28 @@ def is_marker(paragraph: str) -> bool:
 
 
 _QUOTED = re.compile(r"[\"“”‘’']([^\"“”‘’']{12,200})[\"“”‘’']")
+QUOTE_SEARCH_CHARS = 100_000
+"""Quotes are looked for in the first this many characters of the page: what readers quote is the
+article, and a bounded text keeps the search linear on pages of thousands of lines."""
 
 
-def quotes_earlier(paragraph: str, earlier: list[str]) -> bool:
-    """The paragraph quotes words that stand earlier on the page (a reader quoting the article)."""
+def quotes_earlier(paragraph: str, earlier: list[str] | str) -> bool:
+    """The paragraph quotes words that stand earlier on the page (a reader quoting the article);
+    `earlier` is the lower-cased text before it, or the list of its paragraphs."""
     quotes = _QUOTED.findall(paragraph)
     if not quotes:
         return False
-    text = " ".join(earlier)
-    for quote in quotes:
+    text = earlier if isinstance(earlier, str) else " ".join(earlier)[:QUOTE_SEARCH_CHARS]
+    for quote in quotes[:5]:
         quoted = " ".join(quote.split()).strip(" .,;:!?").lower()
         if len(quoted.split()) >= 3 and quoted in text:
             return True
     return False
 
 
-def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] = ()) -> list[float]:
+def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] | str = ()) -> list[float]:
     """Style features of one paragraph; `seen_words` are the lower-cased words of those before it
-    and `earlier` their lower-cased texts."""
+    and `earlier` their lower-cased text (or texts)."""
     words = _WORD.findall(paragraph)
     lower = [w.lower() for w in words]
     n = max(len(words), 1)
@@ -129,12 +134,13 @@ def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] 
 
 def page_features(paragraphs: list[str]) -> list[list[float]]:
     seen: set[str] = set()
-    earlier: list[str] = []
+    earlier = ""
     rows = []
     for p in paragraphs:
         rows.append(paragraph_features(p, seen, earlier))
         seen |= {w.lower() for w in _WORD.findall(p) if len(w) > 3}
-        earlier.append(" ".join(p.split()).lower())
+        if len(earlier) < QUOTE_SEARCH_CHARS:
+            earlier = (f"{earlier} " if earlier else "") + " ".join(p.split()).lower()
     return rows
 
 
@@ -152,24 +158,43 @@ _AUTHOR_BIO = FEATURES.index("author_bio")
 
 
 def candidate_vectors(paragraphs: list[str]) -> list[list[float]]:
-    """Feature vector of every candidate boundary k = 1..n (k = n: no comments, all zeros)."""
+    """Feature vector of every candidate boundary k = 1..n (k = n: no comments, all zeros).
+
+    Linear in the page: the comment-side sums are suffix sums, and the overlap of each comment
+    with the article before boundary k is added up from where each word first occurs (a word of
+    paragraph i counts for every boundary k with first(word) < k <= i), not recomputed per k."""
     rows = page_features(paragraphs)
     words = [content_words(p) for p in paragraphs]
     n, dim = len(paragraphs), len(BOUNDARY_FEATURES)
-    out = []
-    article: set[str] = set(words[0]) if words else set()
+    n_row = len(FEATURES)
+    first: dict[str, int] = {}
+    for i, ws in enumerate(words):
+        for w in ws:
+            first.setdefault(w, i)
+    # overlap_delta[k]: change of the summed overlap between boundary k - 1 and boundary k.
+    overlap_delta = [0.0] * (n + 2)
+    for i, ws in enumerate(words):
+        if not ws:
+            continue
+        share = 1.0 / len(ws)
+        for w in ws:
+            lo = max(first[w] + 1, 1)
+            if lo <= i:
+                overlap_delta[lo] += share
+                overlap_delta[i + 1] -= share
+    out = [[0.0] * dim for _ in range(n)]
+    suffix = [0.0] * n_row
+    for k in range(n - 1, 0, -1):  # boundary k: comments are paragraphs k..n-1
+        for j, v in enumerate(rows[k]):
+            suffix[j] += v
+        out[k - 1][:n_row] = suffix
+        out[k - 1][_BIAS] = float(n - k)
+        out[k - 1][_BIO_BEFORE] = rows[k - 1][_AUTHOR_BIO]
+    overlap = 0.0
     for k in range(1, n + 1):
-        vec = [0.0] * dim
-        for i in range(k, n):
-            for j, v in enumerate(rows[i]):
-                vec[j] += v
-            vec[_BIAS] += 1.0
-            vec[_OVERLAP] += len(words[i] & article) / len(words[i]) if words[i] else 0.0
+        overlap += overlap_delta[k]
         if k < n:
-            vec[_BIO_BEFORE] = rows[k - 1][_AUTHOR_BIO]
-        out.append(vec)
-        if k < n:
-            article |= words[k]
+            out[k - 1][_OVERLAP] = overlap
     return out
 
 

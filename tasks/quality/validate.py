@@ -177,19 +177,16 @@ def blocked_articles(results: list[CheckResult]) -> dict[str, str]:
 
 
 
-def apply_verdict(results: list[CheckResult], articles_by_source: dict[str, list[str]],
-                  not_analysed: dict[str, str] | None = None):
-    """The seed files whose articles failed a blocking check, or could not be analysed
-    (`not_analysed`: article_id -> reason), are kept out whole.
+def apply_verdict(results: list[CheckResult], articles_by_source: dict[str, list[str]]):
+    """The seed files whose articles failed a blocking check are kept out whole.
 
     Returns (excluded article ids, {source_key: reason} of rejected files, source_keys that load)."""
-    reasons = {a: f"failed blocking check {check}" for a, check in blocked_articles(results).items()}
-    reasons.update(not_analysed or {})
+    blocked = blocked_articles(results)
     rejected: dict[str, str] = {}
     for source, article_ids in articles_by_source.items():
         for a in article_ids:
-            if a in reasons:
-                rejected[source] = reasons[a]
+            if a in blocked:
+                rejected[source] = f"failed blocking check {blocked[a]}"
                 break
     excluded = [a for s in rejected for a in articles_by_source[s]]
     loading = [s for s in articles_by_source if s not in rejected]
