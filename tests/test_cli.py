@@ -9,7 +9,7 @@ import psutil
 import pytest
 
 from benchmarks.corpus import write_corpus
-from tests.conftest import GOLD, newsflow_cli
+from tests.conftest import GOLD, needs_gold, newsflow_cli
 
 pytestmark = pytest.mark.slow
 
@@ -162,6 +162,7 @@ def _servers_under(pid: int) -> list[psutil.Process]:
     return found
 
 
+@needs_gold
 def test_a_killed_run_leaves_no_prefect_server_behind(tmp_path):
     seeds = tmp_path / "seeds"
     write_corpus(40, seeds, GOLD)
