@@ -15,6 +15,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
+from flows import progress
 from flows.progress import say
 from flows.run_lock import run_lock
 from tasks.core.settings import resolve_settings
@@ -68,6 +69,7 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
     found = discover_task(seeds, manifest, loaded, settings.settle_seconds, recursive)
     say(f"found {found.seen} seed files: {len(found.new)} new or changed, {len(found.unchanged)} unchanged, "
         f"{len(found.waiting)} still being written, {len(found.duplicates)} duplicates")
+    progress.start(len(found.new), "files")
 
     totals = {t: 0 for t in ("articles", "comments", "entities", "events")}
     quarantined, checks_failed, warnings = [], 0, 0
@@ -83,15 +85,18 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
         # only on a cluster (spaCy's own worker processes must not fork from runner threads).
         if parallel > 1:
             parsed = parse_task.submit(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
-            return number, batch, parsed, analyse_task.submit(parsed, settings.model, 1)
+            return number, batch, parsed, analyse_task.submit(parsed, settings.model, 1), progress.batch(len(batch))
         parsed = parse_task(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
+        share = progress.batch(len(batch), len(parsed.docs))
         # quote(): Prefect need not walk thousands of rows looking for futures in the inputs.
         if settings.n_process > 1:
             # The worker pool analyses this batch while the flow checks and loads the one before.
-            return number, batch, parsed, analyse_task.submit(quote(parsed), settings.model, settings.n_process)
-        return number, batch, parsed, analyse_task(quote(parsed), settings.model, settings.n_process)
+            return number, batch, parsed, analyse_task.submit(quote(parsed), settings.model, settings.n_process,
+                                                              share.documents_done), share
+        return number, batch, parsed, analyse_task(quote(parsed), settings.model, settings.n_process,
+                                                   share.documents_done), share
 
-    def finish(number, batch, parsed, analysed):
+    def finish(number, batch, parsed, analysed, share):
         nonlocal known_ids, checks_failed, warnings
         parsed, (mentions, events) = _value(parsed), _value(analysed)
         tables = batch_tables(parsed.articles, parsed.comments, mentions, events)
@@ -110,6 +115,7 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
         for t in totals:
             totals[t] += counts.get(t, 0)
         quarantined.extend(bad)
+        share.done()
         checks_failed += sum(1 for r in results if r.blocking and not r.success)
         warnings += sum(1 for r in results if not r.blocking and not r.success)
         for q in bad:

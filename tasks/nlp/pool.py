@@ -38,11 +38,14 @@ def worker_pool(model: str, processes: int):
     return pool
 
 
-def analyse_parallel(docs: list, model: str, processes: int) -> tuple[list[dict], list[dict]]:
-    """Same rows, same order as analyse_in_process, from `processes` workers."""
+def analyse_parallel(docs: list, model: str, processes: int, on_progress=None) -> tuple[list[dict], list[dict]]:
+    """Same rows, same order as analyse_in_process, from `processes` workers; `on_progress(n)`
+    hears of each finished chunk of `n` documents."""
     chunks = [docs[i:i + CHUNK] for i in range(0, len(docs), CHUNK)]
     mentions, events = [], []
-    for m, e in worker_pool(model, processes).map(_work, chunks):
+    for chunk, (m, e) in zip(chunks, worker_pool(model, processes).imap(_work, chunks)):
         mentions += m
         events += e
+        if on_progress is not None:
+            on_progress(len(chunk))
     return mentions, events
