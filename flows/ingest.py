@@ -65,6 +65,7 @@ def ingest(seeds: list[str], warehouse: str | None = None, model: str | None = N
 def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: datetime, parallel: int) -> dict:
     t0 = time.monotonic()
     with writer(settings.warehouse) as con:
+        load.settle_lake(con, settings.lake_dir)  # a run killed mid-load leaves its lake changes half done
         manifest, loaded, known_ids = load.manifest_state(con), load.loaded_hashes(con), load.known_entity_ids(con)
     found = discover_task(seeds, manifest, loaded, settings.settle_seconds, recursive)
     say(f"found {found.seen} seed files: {len(found.new)} new or changed, {len(found.unchanged)} unchanged, "

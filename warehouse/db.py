@@ -14,6 +14,7 @@ from tasks.core.errors import NewsflowError, WarehouseBusyError
 SQL_DIR = Path(__file__).parent
 SCHEMA_SQL = SQL_DIR / "schema.sql"
 VIEWS_SQL = SQL_DIR / "views.sql"
+LAKE_SQL = SQL_DIR / "lake.sql"
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -66,6 +67,7 @@ def connect(path: Path, read_only: bool = False, wait_seconds: float = 10.0, con
         con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
         if VIEWS_SQL.exists():
             con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
+        con.execute(LAKE_SQL.read_text(encoding="utf-8"))
     return con
 
 

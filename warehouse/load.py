@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+from tasks import lake
 from tasks.lake import is_url, read_lake_table
 from tasks.core.schemas import TABLES
 
@@ -55,8 +56,12 @@ def load_batch(con, *, run_id: str, batch: int, lake_paths: dict[str, str], load
                validation_rows: list[dict]) -> dict[str, int]:
     """Load one batch; returns rows inserted per table."""
     counts = {}
+    staged = [p for p in lake_paths.values() if p]
+    if staged:
+        settle_lake(con, lake.lake_root(staged[0]), keep=staged)
     con.execute("BEGIN TRANSACTION")
     try:
+        superseded = _superseded_articles(con, loaded_sources)
         _delete_sources(con, loaded_sources)
         for table in TABLES:
             path = lake_paths.get(table)
@@ -94,10 +99,13 @@ def load_batch(con, *, run_id: str, batch: int, lake_paths: dict[str, str], load
         record_validation(con, run_id, batch, validation_rows, now)
         if counts.get("entities") or loaded_sources:
             rebuild_catalog(con)
+        if staged:
+            _journal_lake_moves(con, run_id, batch, lake_paths, set(excluded_articles), superseded)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+    carry_out_lake_journal(con)
     return counts
 
 
@@ -115,3 +123,76 @@ def record_run(con, row: dict) -> None:
         f"INSERT OR REPLACE INTO pipeline_runs ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
         [row[c] for c in columns],
     )
+
+
+# The lake follows the warehouse. Every load (a) publishes its batch's staged files without the
+# rows it kept out, and (b) rewrites or removes the lake files holding rows it superseded; the
+# moves are journalled in the load's transaction and carried out after the commit, so readers of
+# the lake see the batch when the warehouse does, and a crash in between is finished next time.
+
+def _superseded_articles(con, source_keys: list[str]) -> dict[str, set[str]]:
+    """run_id -> ids of the articles about to be replaced (their lake files are under run=<id>)."""
+    if not source_keys:
+        return {}
+    found: dict[str, set[str]] = {}
+    for article_id, run_id in con.execute(
+            "SELECT article_id, run_id FROM articles WHERE source_key IN (SELECT unnest(?))", [source_keys]).fetchall():
+        found.setdefault(run_id, set()).add(article_id)
+    return found
+
+
+def _journal(con, run_id: str, batch: int, action: str, staged: str | None, target: str) -> None:
+    con.execute("INSERT INTO lake_journal VALUES (?, ?, ?, ?, ?)", [run_id, batch, action, staged, target])
+
+
+def _journal_lake_moves(con, run_id: str, batch: int, lake_paths: dict[str, str], excluded: set[str],
+                        superseded: dict[str, set[str]]) -> None:
+    """Stage the lake's new state for this batch and journal the moves that publish it."""
+    root = lake.lake_root(next(iter(lake_paths.values())))
+    tag = f"{run_id}-{batch}"
+    for table, staged in lake_paths.items():
+        if not staged:
+            continue
+        kept = lake.without_articles(staged, excluded)
+        if kept is not None:  # rows kept out of the warehouse stay out of the lake
+            lake.write_table(kept, staged)
+        if (kept if kept is not None else read_lake_table(staged, columns=["article_id"])).num_rows:
+            _journal(con, run_id, batch, "publish", staged, lake.final_name(staged))
+        else:
+            _journal(con, run_id, batch, "delete", None, staged)
+        for old_run, article_ids in superseded.items():
+            for target in lake.files_under(f"{root}/{table}/run={old_run}"):
+                if lake.is_unpublished(target):
+                    continue
+                rest = lake.without_articles(target, article_ids)
+                if rest is None:
+                    continue
+                if rest.num_rows:
+                    _journal(con, run_id, batch, "publish", lake.write_table(rest, lake.staged_name(target, tag)), target)
+                else:
+                    _journal(con, run_id, batch, "delete", None, target)
+
+
+def carry_out_lake_journal(con) -> int:
+    """Carry out the committed lake moves; each is idempotent, so a crash midway is finished by
+    the next call. Returns how many were carried out."""
+    moves = con.execute("SELECT action, staged, target FROM lake_journal ORDER BY rowid").fetchall()
+    for action, staged, target in moves:
+        if action == "publish" and lake.exists(staged):
+            lake.move(staged, target)
+        elif action == "delete" and lake.exists(target):
+            lake.remove(target)
+    if moves:
+        con.execute("DELETE FROM lake_journal")
+    return len(moves)
+
+
+def settle_lake(con, lake_dir, keep: list[str] = ()) -> None:
+    """Bring the lake to the warehouse's state after a crash: moves committed but not carried out
+    are carried out, and staged or temporary files of loads that never committed are removed
+    (except `keep`, the staged files of the batch about to load)."""
+    carry_out_lake_journal(con)
+    kept = {lake.file_key(k) for k in keep}
+    for path in lake.files_under(str(lake_dir)):
+        if lake.is_unpublished(path) and lake.file_key(path) not in kept:
+            lake.remove(path)

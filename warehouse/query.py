@@ -31,10 +31,10 @@ class QueryLimits:
 
     timeout_seconds: float = 60.0
     """The query is interrupted after this long (0: no limit)."""
-    memory_limit: str = "2GB"
-    """DuckDB's memory_limit; larger intermediate results spill or fail."""
-    threads: int = 2
-    """DuckDB worker threads."""
+    memory_limit: str | None = "2GB"
+    """DuckDB's memory_limit; larger intermediate results spill or fail (None: DuckDB's default)."""
+    threads: int | None = 2
+    """DuckDB worker threads (None: DuckDB's default, one per core)."""
 
 
 class QueryTimeoutError(NewsflowError):
@@ -43,8 +43,8 @@ class QueryTimeoutError(NewsflowError):
 
 def sandbox_config(limits: QueryLimits) -> dict:
     # lock_configuration last in effect: DuckDB applies the whole config at open, then refuses SET.
-    return {**READ_ONLY_CONFIG, "memory_limit": limits.memory_limit, "threads": limits.threads,
-            "lock_configuration": True}
+    chosen = {"memory_limit": limits.memory_limit, "threads": limits.threads}
+    return {**READ_ONLY_CONFIG, **{k: v for k, v in chosen.items() if v is not None}, "lock_configuration": True}
 
 
 @contextmanager
@@ -131,7 +131,7 @@ def run_query(path: Path, sql: str, wait_seconds: float = 5.0) -> tuple[list[str
 
 def read_tables(path: Path) -> dict[str, pa.Table]:
     """The four content tables as they are in the warehouse, columns in lake order."""
-    limits = QueryLimits(timeout_seconds=0, memory_limit="80%")
+    limits = QueryLimits(timeout_seconds=0, memory_limit=None, threads=None)
     return {name: query_arrow(path, f"SELECT {', '.join(schema.names)} FROM {name}", limits=limits).cast(schema)
             for name, schema in TABLES.items()}
 
