@@ -61,7 +61,7 @@ def load_batch(con, *, run_id: str, batch: int, lake_paths: dict[str, str], load
         settle_lake(con, lake.lake_root(staged[0]), keep=staged)
     con.execute("BEGIN TRANSACTION")
     try:
-        superseded = _superseded_articles(con, loaded_sources)
+        superseded = lake_articles_of_sources(con, loaded_sources)
         _delete_sources(con, loaded_sources)
         for table in TABLES:
             path = lake_paths.get(table)
@@ -130,7 +130,7 @@ def record_run(con, row: dict) -> None:
 # moves are journalled in the load's transaction and carried out after the commit, so readers of
 # the lake see the batch when the warehouse does, and a crash in between is finished next time.
 
-def _superseded_articles(con, source_keys: list[str]) -> dict[str, set[str]]:
+def lake_articles_of_sources(con, source_keys: list[str]) -> dict[str, set[str]]:
     """run_id -> ids of the articles about to be replaced (their lake files are under run=<id>)."""
     if not source_keys:
         return {}
@@ -147,30 +147,50 @@ def _journal(con, run_id: str, batch: int, action: str, staged: str | None, targ
 
 def _journal_lake_moves(con, run_id: str, batch: int, lake_paths: dict[str, str], excluded: set[str],
                         superseded: dict[str, set[str]]) -> None:
-    """Stage the lake's new state for this batch and journal the moves that publish it."""
+    """Stage the lake's new state for this batch and journal the moves that publish it. Per table,
+    superseded rows leave before their replacements arrive: a reader listing the lake between two
+    moves may miss a source for an instant, never see it twice."""
     root = lake.lake_root(next(iter(lake_paths.values())))
-    tag = f"{run_id}-{batch}"
     for table, staged in lake_paths.items():
-        if not staged:
-            continue
-        kept = lake.without_articles(staged, excluded)
-        if kept is not None:  # rows kept out of the warehouse stay out of the lake
-            lake.write_table(kept, staged)
-        if (kept if kept is not None else read_lake_table(staged, columns=["article_id"])).num_rows:
-            _journal(con, run_id, batch, "publish", staged, lake.final_name(staged))
-        else:
-            _journal(con, run_id, batch, "delete", None, staged)
-        for old_run, article_ids in superseded.items():
-            for target in lake.files_under(f"{root}/{table}/run={old_run}"):
-                if lake.is_unpublished(target):
-                    continue
-                rest = lake.without_articles(target, article_ids)
-                if rest is None:
-                    continue
-                if rest.num_rows:
-                    _journal(con, run_id, batch, "publish", lake.write_table(rest, lake.staged_name(target, tag)), target)
-                else:
-                    _journal(con, run_id, batch, "delete", None, target)
+        if staged:
+            _journal_superseded(con, run_id, batch, f"{root}/{table}", superseded)
+            _journal_batch_file(con, run_id, batch, staged, excluded)
+
+
+def _journal_superseded(con, run_id: str, batch: int, table_dir: str, superseded: dict[str, set[str]]) -> None:
+    """Each published file holding superseded rows is rewritten without them, or removed."""
+    for old_run, article_ids in superseded.items():
+        for target in lake.files_under(f"{table_dir}/run={old_run}"):
+            if lake.is_unpublished(target):
+                continue
+            rest = lake.without_articles(target, article_ids)
+            if rest is None:
+                continue
+            if rest.num_rows:
+                rewritten = lake.write_table(rest, lake.staged_name(target, f"{run_id}-{batch}"))
+                _journal(con, run_id, batch, "publish", rewritten, target)
+            else:
+                _journal(con, run_id, batch, "delete", None, target)
+
+
+def _journal_batch_file(con, run_id: str, batch: int, staged: str, excluded: set[str]) -> None:
+    """The batch's file is published without the rows kept out of the warehouse (none left: dropped)."""
+    kept = lake.without_articles(staged, excluded)
+    if kept is not None:
+        lake.write_table(kept, staged)
+    rows = kept.num_rows if kept is not None else read_lake_table(staged, columns=["article_id"]).num_rows
+    if rows:
+        _journal(con, run_id, batch, "publish", staged, lake.final_name(staged))
+    else:
+        _journal(con, run_id, batch, "delete", None, staged)
+
+
+def journal_lake_removal(con, lake_dir, run_id: str, articles_by_run: dict[str, set[str]]) -> None:
+    """For code that deletes sources' rows outside load_batch (pruning vanished seeds): inside its
+    transaction, with `articles_by_run` from lake_articles_of_sources() taken before the delete;
+    carry_out_lake_journal() after its commit."""
+    for table in TABLES:
+        _journal_superseded(con, run_id, 0, f"{str(lake_dir).rstrip('/')}/{table}", articles_by_run)
 
 
 def carry_out_lake_journal(con) -> int:
