@@ -5,7 +5,7 @@
 Prints (a) the cost of one progress update on the Rich bar and on the plain-line display, and
 how many updates a batch makes (one per 16 documents with worker processes, one per 64 in
 process), and (b) the analysis of the same documents in this process with and without the
-per-chunk progress callback, median of --repeat runs each. Needs no gold data: the documents
+per-chunk progress callback, in turns, median of --repeat runs each. Needs no gold data: the documents
 are the sample seed's, repeated.
 """
 from __future__ import annotations
@@ -44,13 +44,15 @@ def sample_docs(n: int) -> list:
     return (docs * (n // len(docs) + 1))[:n]
 
 
-def median_seconds(fn, repeat: int) -> float:
-    times = []
+def interleaved_medians(first, second, repeat: int) -> tuple[float, float]:
+    """Median seconds of each, run in turns so that a busy machine slows both alike."""
+    times: tuple[list, list] = ([], [])
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for fn, spent in zip((first, second), times):
+            t0 = time.perf_counter()
+            fn()
+            spent.append(time.perf_counter() - t0)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def main() -> None:
@@ -67,8 +69,9 @@ def main() -> None:
     docs = sample_docs(args.docs)
     analyse_docs(docs[:8], DEFAULT_MODEL)  # load the model outside the timings
     updates = []
-    without = median_seconds(lambda: analyse_docs(docs, DEFAULT_MODEL), args.repeat)
-    with_cb = median_seconds(lambda: analyse_docs(docs, DEFAULT_MODEL, on_progress=updates.append), args.repeat)
+    without, with_cb = interleaved_medians(lambda: analyse_docs(docs, DEFAULT_MODEL),
+                                           lambda: analyse_docs(docs, DEFAULT_MODEL, on_progress=updates.append),
+                                           args.repeat)
     print(f"analysing {len(docs)} documents in process: {without:.2f} s without progress, {with_cb:.2f} s with it "
           f"({(with_cb / without - 1) * 100:+.1f}%, {len(updates) // args.repeat} updates per run)")
 
