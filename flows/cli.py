@@ -10,8 +10,8 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from tasks.core.errors import NewsflowError
 from tasks.core.settings import DEFAULT_WAREHOUSE, resolve_settings
@@ -20,6 +20,16 @@ app = typer.Typer(
     help="newsflow: news pages and their reader comments -> Parquet lake -> validated DuckDB warehouse.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
+def _no_type_tag_on_flags() -> None:
+    """Typer's help shows every option's type, flags included (`--verbose <bool>`): a flag takes no
+    value, so it gets no tag, as in click, argparse and git."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else shown(self, ctx)
+
+
+_no_type_tag_on_flags()
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
 
@@ -41,7 +51,9 @@ class Format(str, Enum):
 
 
 def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[bold red]error:[/] {message}")
+    # Whole and as written: DuckDB's messages carry candidates and a caret under the error, and
+    # brackets that are not Rich markup.
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -112,9 +124,9 @@ def run(
     except OSError as exc:
         _fail_plain(environment_problem(exc, settings.data_dir)
                     or f"{_escape(str(exc.filename or settings.data_dir))}: {exc.strerror}", RunExit.CANNOT_RUN)
-    from flows.progress import set_listener
+    from flows.progress_display import show_progress
 
-    set_listener(lambda msg: console.print(Text.assemble(("· ", "dim"), msg), highlight=False))
+    stop_progress = show_progress(console)
     console.print(f"newsflow: ingesting {_escape(', '.join(seeds))} into {settings.warehouse}", markup=False)
     if n_process > 1 and task_runner is Runner.local:
         # The workers load spaCy while Prefect starts its server.
@@ -144,6 +156,8 @@ def run(
             _fail_plain(str(exc), RunExit.CANNOT_RUN)
         _fail_plain(f"the run failed: {type(exc).__name__}: {_escape(str(exc))[:500]} (recorded as failed in "
               f"pipeline_runs; -v shows Prefect's logs)", RunExit.FAILED)
+    finally:
+        stop_progress()
     _print_summary(summary)
     raise typer.Exit(run_exit_code(summary))
 
@@ -212,18 +226,22 @@ def _print_summary(s: dict) -> None:
 
 @app.command()
 def query(
-    sql: Optional[str] = typer.Argument(None, help="SQL to run (read-only)."),
+    sql: Optional[str] = typer.Argument(None, help="One SQL statement to run (read-only)."),
     file: Optional[Path] = typer.Option(None, "--file", "-f", help="Read the SQL from this file."),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format (parquet needs --output)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result to this file instead of the screen."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0, help="Stop the query after this many seconds (0: no limit)."),
+    memory_limit: str = typer.Option("2GB", "--memory-limit", help="DuckDB memory limit for the query (the SQL cannot raise it)."),
+    threads: int = typer.Option(2, "--threads", min=1, help="DuckDB threads for the query (the SQL cannot raise them)."),
     warehouse: Optional[Path] = WarehouseOpt,
 ) -> None:
-    """Run SQL against the warehouse, read-only, and print the result.
+    """Run one SQL statement against the warehouse, read-only, and print the result.
 
-    The connection cannot write to the warehouse nor read or write files outside it. While a run
-    is loading, the query waits a few seconds, then says so.
+    The connection cannot write to the warehouse nor read or write files outside it, and its
+    limits (--timeout, --memory-limit, --threads) cannot be changed by the SQL. While a run is
+    loading, the query waits a few seconds, then says so.
     """
-    from warehouse.query import query_arrow
+    from warehouse.query import QueryLimits, query_arrow
 
     if (sql is None) == (file is None):
         _fail("give either SQL or --file FILE")
@@ -231,8 +249,9 @@ def query(
         _fail("--format parquet writes a file: add --output FILE")
     text = sql if sql is not None else _read_sql(file)
     settings = resolve_settings(warehouse)
+    limits = QueryLimits(timeout_seconds=timeout, memory_limit=memory_limit, threads=threads)
     try:
-        result = query_arrow(settings.warehouse, text)
+        result = query_arrow(settings.warehouse, text, limits=limits)
     except NewsflowError as exc:
         _fail(str(exc))
     _write_result(result, fmt, output)
@@ -246,42 +265,45 @@ def _read_sql(file: Path) -> str:
 
 
 def _write_result(result, fmt: Format, output: Optional[Path]) -> None:
-    columns = result.column_names
-    rows = [tuple(r[c] for c in columns) for r in result.to_pylist()]
+    from flows.render import json_records, print_table
+
     if fmt is Format.parquet:
         import pyarrow.parquet as pq
 
         pq.write_table(result, output)
-        console.print(f"wrote {len(rows)} rows to {output}")
+        console.print(f"wrote {result.num_rows} rows to {output}")
         return
+    columns = result.column_names
     if fmt is Format.table and output is None:
-        _print_table(columns, rows)
+        print_table(columns, [tuple(r[c] for c in columns) for r in result.to_pylist()], out)
         return
     import csv
     import io
 
     buf = io.StringIO()
     if fmt is Format.json:
-        buf.write(json.dumps([dict(zip(columns, r)) for r in rows], default=str, ensure_ascii=False) + "\n")
+        buf.write(json.dumps(json_records(result), ensure_ascii=False) + "\n")
     else:  # csv, and a table asked for a file
         w = csv.writer(buf)
         w.writerow(columns)
-        w.writerows(rows)
+        w.writerows(tuple(r[c] for c in columns) for r in result.to_pylist())
     if output is None:
         sys.stdout.write(buf.getvalue())
     else:
         output.write_text(buf.getvalue(), encoding="utf-8")
-        console.print(f"wrote {len(rows)} rows to {output}")
+        console.print(f"wrote {result.num_rows} rows to {output}")
 
 
 def _print_table(columns: list[str], rows: list[tuple]) -> None:
-    t = Table(show_header=True, header_style="bold")
-    for c in columns:
-        t.add_column(c)
-    for r in rows:
-        t.add_row(*["" if v is None else str(v) for v in r])
-    out.print(t)
-    out.print(f"{len(rows)} rows")
+    from flows.render import print_table
+
+    print_table(columns, rows, out)
+
+
+EXIT_CHECKS_FAILED = 1
+"""`newsflow validate`: a blocking check failed."""
+EXIT_CANNOT_RUN = 3
+"""`newsflow validate`: it could not run (the warehouse or its quality folder is read-only, ...)."""
 
 
 @app.command()
@@ -289,16 +311,21 @@ def validate(warehouse: Optional[Path] = WarehouseOpt) -> None:
     """Re-run the Great Expectations suites against everything in the warehouse.
 
     Results go to validation_results and the Data Docs (HTML) under the quality/ folder beside
-    the warehouse. Exits with status 1 when a blocking check fails.
+    the warehouse. Exits with status 1 when a blocking check fails, 3 when it cannot run (a
+    read-only or missing warehouse).
     """
     settings = resolve_settings(warehouse)
     from flows.validate import validate_warehouse
+    from warehouse.db import why_not_writable
 
+    problem = why_not_writable(settings.warehouse, settings.quality_dir)
+    if problem:
+        _fail(problem, EXIT_CANNOT_RUN)
     try:
         with console.status("validating the warehouse…"):
             run_id, results = validate_warehouse(settings)
     except NewsflowError as exc:
-        _fail(str(exc))
+        _fail(str(exc), EXIT_CANNOT_RUN)
     failed = [r for r in results if not r.success]
     _print_table(["table", "check", "column", "blocking", "unexpected", "sample"],
                  [(r.table, r.expectation, r.column or "", "yes" if r.blocking else "warning", r.unexpected_count,
@@ -307,7 +334,7 @@ def validate(warehouse: Optional[Path] = WarehouseOpt) -> None:
     out.print(f"{len(results)} checks, {blocking} blocking failures, {len(failed) - blocking} warnings; "
               f"run {run_id}; Data Docs: {settings.quality_dir / 'index.html'}")
     if blocking:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_CHECKS_FAILED)
 
 
 @app.command()
@@ -364,19 +391,47 @@ def serve(
     console.print("newsflow: stopped")
 
 
+class StatusFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
 @app.command()
-def status(warehouse: Optional[Path] = WarehouseOpt) -> None:
+def status(
+    fmt: StatusFormat = typer.Option(StatusFormat.table, "--format", help="table, or json for programs."),
+    warehouse: Optional[Path] = WarehouseOpt,
+) -> None:
     """Last runs, rows per table, last validation verdicts and quarantined files."""
+    from flows.render import json_records, print_table
     from warehouse.query import status_report
 
     settings = resolve_settings(warehouse)
     try:
-        report = status_report(settings.warehouse)
+        report = status_report(settings.warehouse, for_programs=fmt is StatusFormat.json)
     except NewsflowError as exc:
         _fail(str(exc))
-    for title, (columns, rows) in report.items():
+    if fmt is StatusFormat.json:
+        sys.stdout.write(json.dumps({title.replace(" ", "_"): json_records(table) for title, table in report.items()},
+                                    ensure_ascii=False) + "\n")
+        return
+    for title, table in report.items():
         out.print(f"[bold]{title}[/]")
-        _print_table(columns, rows)
+        columns = table.column_names
+        print_table(columns, [tuple(r[c] for c in columns) for r in table.to_pylist()], out)
+
+
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import version
+
+        out.print(f"newsflow {version('newsflow')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")) -> None:
+    """newsflow: news pages and their reader comments -> Parquet lake -> validated DuckDB warehouse."""
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
+from flows import progress
 from flows.progress import say
 from flows.run_lock import run_lock
 from tasks.core.settings import resolve_settings
@@ -116,6 +117,7 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
             prune: bool = False) -> dict:
     t0 = time.monotonic()
     with writer(settings.warehouse) as con:
+        load.settle_lake(con, settings.lake_dir)  # a run killed mid-load leaves its lake changes half done
         manifest, loaded, known_ids = load.manifest_state(con), load.loaded_hashes(con), load.known_entity_ids(con)
     found = discover_task(seeds, manifest, loaded, settings.settle_seconds, recursive)
     previously_loaded = {k for k, (_sha, status) in manifest.items() if status in ("loaded", "stale")}
@@ -128,11 +130,12 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
     if found.vanished:
         if prune:
             with writer(settings.warehouse) as con:
-                pruned = load.prune_sources(con, found.vanished)
+                pruned = load.prune_sources(con, found.vanished, settings.lake_dir, run_id)
             say(f"pruned {len(found.vanished)} seed files that no longer exist ({pruned} articles removed)")
         else:
             say(f"{len(found.vanished)} seed files loaded earlier no longer exist; their rows stay in the "
                 f"warehouse (newsflow run --prune removes them)")
+    progress.start(len(found.new), "files")
 
     totals = {t: 0 for t in ("articles", "comments", "entities", "events")}
     quarantined, checks_failed, warnings = [], 0, 0
@@ -148,18 +151,21 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
         # only on a cluster (spaCy's own worker processes must not fork from runner threads).
         if parallel > 1:
             parsed = parse_task.submit(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
-            return number, batch, parsed, analyse_task.submit(parsed, settings.model, 1)
+            return number, batch, parsed, analyse_task.submit(parsed, settings.model, 1), progress.batch(len(batch))
         parsed = parse_task(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
+        share = progress.batch(len(batch), len(parsed.docs))
         # quote(): Prefect need not walk thousands of rows looking for futures in the inputs.
         if settings.n_process > 1:
             # The worker pool analyses this batch while the flow checks and loads the one before.
-            return number, batch, parsed, analyse_task.submit(quote(parsed), settings.model, settings.n_process)
+            return number, batch, parsed, analyse_task.submit(quote(parsed), settings.model, settings.n_process,
+                                                              share.documents_done), share
         try:
-            return number, batch, parsed, analyse_task(quote(parsed), settings.model, settings.n_process)
+            return number, batch, parsed, analyse_task(quote(parsed), settings.model, settings.n_process,
+                                                       share.documents_done), share
         except Exception as exc:  # noqa: BLE001 - finish() looks for the file that broke it
-            return number, batch, parsed, _Raised(exc)
+            return number, batch, parsed, _Raised(exc), share
 
-    def finish(number, batch, parsed, analysed):
+    def finish(number, batch, parsed, analysed, share):
         nonlocal known_ids, checks_failed, warnings
         parsed = _value(parsed)
         try:
@@ -186,6 +192,7 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
         for t in totals:
             totals[t] += counts.get(t, 0)
         quarantined.extend(bad)
+        share.done()
         checks_failed += sum(1 for r in results if r.blocking and not r.success)
         warnings += sum(1 for r in results if not r.blocking and not r.success)
         for q in bad:

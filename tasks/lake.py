@@ -1,12 +1,22 @@
-"""The Parquet lake: one file per table per batch. On a local disk a file is written under a
-temporary name and renamed, so a reader (or a crash) never sees half a file; on an object store
-(any URL fsspec knows: s3://, gs://, az://, memory://) one PUT per file gives the same guarantee."""
+"""The Parquet lake: one file per table per batch, holding exactly the rows the warehouse holds.
+
+A batch's files are first written *staged*: under a hidden name (`.batch-00001.parquet.staged`)
+that dataset readers skip (pyarrow, pandas, Spark and DuckDB's `*.parquet` globs ignore it).
+Only once the warehouse has committed the batch are they published under their real name, and
+files whose rows the batch superseded are rewritten or removed: warehouse/load.py records those
+moves in the warehouse's `lake_journal` inside the load's transaction and carries them out after
+it, so a crash at any point is finished (or undone) by the next load.
+
+On a local disk every file is written under a temporary name and renamed, so a reader never sees
+half a file; on an object store (any URL fsspec knows: s3://, gs://, az://, memory://) one PUT
+per file gives the same guarantee."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tasks.core.prefect_task import batch_task
@@ -31,12 +41,12 @@ def batch_path(lake_dir, table: str, run_id: str, batch: int):
     return f"{str(lake_dir).rstrip('/')}/{name}" if is_url(lake_dir) else Path(lake_dir) / name
 
 
-def read_lake_table(location: str) -> pa.Table:
+def read_lake_table(location: str, columns: list[str] | None = None) -> pa.Table:
     """One lake file back as Arrow, wherever the lake is."""
     if is_url(location):
         fs, path = filesystem(location)
-        return pq.read_table(path, filesystem=fs)
-    return pq.read_table(location)
+        return pq.read_table(path, filesystem=fs, columns=columns)
+    return pq.read_table(location, columns=columns)
 
 
 def write_atomic(table: pa.Table, path: Path) -> Path:
@@ -61,13 +71,104 @@ def write_remote(table: pa.Table, url: str) -> str:
     return url
 
 
+STAGED_SUFFIX = ".staged"
+"""Files under a name `.<name>.staged` are not (yet) part of the lake."""
+
+
+def staged_name(final: str, tag: str = "") -> str:
+    """Where the new content of `final` waits until the warehouse commits: a hidden name in the
+    same folder (a rename, not a copy, publishes it)."""
+    folder, name = str(final).rsplit("/", 1)
+    return f"{folder}/.{name}{'.' + tag if tag else ''}{STAGED_SUFFIX}"
+
+
+def final_name(staged: str) -> str:
+    """The published name of a batch's staged file."""
+    folder, name = str(staged).rsplit("/", 1)
+    return f"{folder}/{name.removeprefix('.').removesuffix(STAGED_SUFFIX)}"
+
+
+def lake_root(path: str) -> str:
+    """The lake folder or URL above a file `<lake>/<table>/run=<id>/<file>`."""
+    return str(path).rsplit("/", 3)[0]
+
+
+def write_table(table: pa.Table, location: str) -> str:
+    if is_url(location):
+        return write_remote(table, location)
+    return str(write_atomic(table, Path(location)))
+
+
 def write_batch(tables: dict[str, pa.Table], lake_dir, run_id: str, batch: int) -> dict[str, str]:
-    """Every table of one batch; returns table name -> Parquet path or URL."""
-    if is_url(lake_dir):
-        return {name: write_remote(t, batch_path(lake_dir, name, run_id, batch)) for name, t in tables.items()}
-    return {name: str(write_atomic(t, batch_path(lake_dir, name, run_id, batch))) for name, t in tables.items()}
+    """Every table of one batch, staged (not yet visible to lake readers); returns table name ->
+    staged Parquet path or URL, for the load to read and then publish."""
+    return {name: write_table(t, staged_name(str(batch_path(lake_dir, name, run_id, batch))))
+            for name, t in tables.items()}
 
 
+def _fs(location: str):
+    """(pyarrow filesystem, path in it) for a local path or a URL."""
+    if is_url(location):
+        return filesystem(location)
+    from pyarrow.fs import LocalFileSystem
+
+    return LocalFileSystem(), str(location)
+
+
+def exists(location: str) -> bool:
+    from pyarrow.fs import FileType
+
+    fs, path = _fs(location)
+    return fs.get_file_info(path).type != FileType.NotFound
+
+
+def move(source: str, target: str) -> None:
+    """Publish: replaces `target` in one step on a local disk (rename)."""
+    if is_url(source):
+        fs, src = _fs(source)
+        fs.move(src, _fs(target)[1])
+    else:
+        os.replace(source, target)
+
+
+def remove(location: str) -> None:
+    fs, path = _fs(location)
+    fs.delete_file(path)
+
+
+def files_under(folder: str) -> list[str]:
+    """Every file below `folder` (none when it does not exist), as paths or URLs."""
+    from pyarrow.fs import FileSelector, FileType
+
+    fs, path = _fs(folder)
+    infos = fs.get_file_info(FileSelector(path, recursive=True, allow_not_found=True))
+    files = [i.path for i in infos if i.type == FileType.File]
+    if is_url(folder):
+        scheme = str(folder).split("://", 1)[0]
+        return [f"{scheme}://{f}" for f in files]
+    return files
+
+
+def file_key(location: str) -> str:
+    """One spelling per file, to compare locations written differently (memory://x, memory:///x)."""
+    return _fs(str(location))[1] if is_url(location) else os.path.abspath(location)
+
+
+def is_unpublished(location: str) -> bool:
+    """A staged file, or a temporary one a killed writer left."""
+    name = str(location).rsplit("/", 1)[-1]
+    return name.startswith(".") and (name.endswith(STAGED_SUFFIX) or name.endswith(".tmp"))
+
+
+def without_articles(location: str, article_ids: set[str]) -> pa.Table | None:
+    """The lake file's rows not belonging to these articles, or None when it holds none of them."""
+    if not article_ids:
+        return None
+    owners = read_lake_table(location, columns=["article_id"]).column("article_id")
+    drop = pc.is_in(owners, value_set=pa.array(sorted(article_ids), pa.string()))
+    if not pc.any(drop).as_py():
+        return None
+    return read_lake_table(location).filter(pc.invert(drop))
 
 
 def batch_tables(articles: list[dict], comments: list[dict], mentions: list[dict], events: list[dict],

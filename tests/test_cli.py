@@ -9,7 +9,7 @@ import psutil
 import pytest
 
 from benchmarks.corpus import write_corpus
-from tests.conftest import GOLD, newsflow_cli
+from tests.conftest import GOLD, needs_gold, newsflow_cli
 
 pytestmark = pytest.mark.slow
 
@@ -162,6 +162,7 @@ def _servers_under(pid: int) -> list[psutil.Process]:
     return found
 
 
+@needs_gold
 def test_a_killed_run_leaves_no_prefect_server_behind(tmp_path):
     seeds = tmp_path / "seeds"
     write_corpus(40, seeds, GOLD)
@@ -178,3 +179,255 @@ def test_a_killed_run_leaves_no_prefect_server_behind(tmp_path):
     proc.wait()
     gone, alive = psutil.wait_procs(servers, timeout=15)
     assert not alive, f"left behind: {[p.cmdline() for p in alive]}"
+
+
+# --- what a user sees: progress, errors, tables, JSON, the query sandbox --------------------
+
+def newsflow_on_terminal(*args, columns: int = 100, env=None, timeout=300) -> tuple[int, str]:
+    """The CLI with stdout and stderr on a pseudo-terminal `columns` wide, as a person runs it;
+    returns (exit code, the screen's text without colour codes)."""
+    import fcntl
+    import os
+    import pty
+    import re
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    full_env = {k: v for k, v in {**os.environ, **(env or {})}.items()
+                if v is not None and k not in ("COLUMNS", "LINES", "PREFECT_API_URL")}
+    exe = Path(sys.executable).with_name("newsflow")
+    proc = subprocess.Popen([str(exe), *map(str, args)], stdin=slave, stdout=slave, stderr=slave, env=full_env)
+    os.close(slave)
+    chunks, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    code = proc.wait(timeout=10)
+    screen = b"".join(chunks).decode("utf-8", errors="replace").replace("\r\n", "\n")
+    return code, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen)
+
+
+def test_run_on_a_terminal_draws_a_progress_bar_and_piped_prints_plain_lines(tmp_path):
+    from tests.conftest import SAMPLE, settle
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for i in range(3):
+        page = seeds / f"page_{i}.txt"
+        page.write_text(SAMPLE.read_text(encoding="utf-8").replace("Thursday", f"Thursday ({i})"), encoding="utf-8")
+        settle(page)
+    code, screen = newsflow_on_terminal("run", seeds, "-w", tmp_path / "tty" / "wh.duckdb", "--batch-size", "2")
+    assert code == 0, screen
+    bars = [line for line in screen.replace("\r", "\n").splitlines() if line.startswith("files")]
+    assert any(" 2/3 " in bar for bar in bars), bars  # the first batch's files, before the second is done
+    assert " 3/3 " in bars[-1] and "ETA" in bars[-1] and "files/s" in bars[-1], bars
+
+    piped = newsflow_cli("run", seeds, "-w", tmp_path / "piped" / "wh.duckdb", "--batch-size", "2")
+    assert piped.returncode == 0, piped.stderr
+    lines = [line for line in piped.stderr.splitlines() if line.startswith("progress: ")]
+    assert lines[0] == "progress: 0/3 files (0%)"
+    assert lines[-1].startswith("progress: 3/3 files (100%), ") and lines[-1].endswith(" files/s, done")
+    assert "━" not in piped.stderr and "\r" not in piped.stderr
+
+
+def test_a_sql_error_shows_duckdbs_whole_message(loaded):
+    r = newsflow_cli("query", "select * from event", "-w", loaded)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [
+        "error: Catalog Error: Table with name event does not exist!",
+        'Did you mean "events"?',
+        "",
+        "LINE 1: select * from event",
+        "                      ^",
+    ]
+    col = newsflow_cli("query", "select evnt_type from events", "-w", loaded)
+    lines = col.stderr.splitlines()
+    assert lines[0] == 'error: Binder Error: Referenced column "evnt_type" not found in FROM clause!'
+    assert lines[1].startswith('Candidate bindings: "event_type"')
+    assert lines[-2:] == ["LINE 1: select evnt_type from events", "               ^"]
+
+
+def test_a_wide_result_shows_the_columns_that_fit_and_says_how_many(loaded):
+    import duckdb
+
+    con = duckdb.connect(str(loaded), read_only=True)
+    n_columns = len(con.execute("describe events").fetchall())
+    n_rows = con.execute("select count(*) from events").fetchone()[0]
+    con.close()
+    code, screen = newsflow_on_terminal("query", "select * from events", "-w", loaded, columns=100)
+    assert code == 0, screen
+    lines = screen.splitlines()
+    assert all(len(line) <= 100 for line in lines), [line for line in lines if len(line) > 100]
+    footer = lines[-1]
+    shown = int(footer.rsplit("(", 1)[1].split()[0])
+    assert footer == f"{n_rows} rows  {n_columns} columns ({shown} shown)"
+    assert 3 <= shown < n_columns
+    header = next(line for line in lines if "event_id" in line)
+    assert [h.strip() for h in header.strip("┃").split("┃")][:3] == ["event_id", "doc_id", "doc_kind"]
+
+
+def test_status_keeps_whole_headers_at_80_columns_and_everything_when_piped(loaded):
+    code, screen = newsflow_on_terminal("status", "-w", loaded, columns=80)
+    assert code == 0, screen
+    assert "…" not in screen and "..." not in screen
+    runs_header = next(line for line in screen.splitlines() if "┃ run " in line)
+    assert [h.strip() for h in runs_header.strip("┃").split("┃")][:3] == ["run", "started", "status"]
+    assert "1 row  11 columns (" in screen
+
+    piped = newsflow_cli("status", "-w", loaded, env={"COLUMNS": "80"})
+    assert piped.returncode == 0
+    header = next(line for line in piped.stdout.splitlines() if "┃ run " in line)
+    assert [h.strip() for h in header.strip("┃").split("┃")] == [
+        "run", "started", "status", "new", "quarantined", "articles", "comments", "entities", "events", "failed", "secs"]
+    assert "…" not in piped.stdout and "shown)" not in piped.stdout
+
+
+def test_json_has_iso_timestamps_and_floats_as_written(loaded):
+    sql = ("select 0.6::REAL as real_value, 0.1::DOUBLE + 0.2::DOUBLE as double_value, 1.50 as decimal_value, "
+           "TIMESTAMPTZ '2024-08-09 10:00:00+00' as at, DATE '2024-08-09' as day, NULL as nothing")
+    r = newsflow_cli("query", sql, "-w", loaded, "--format", "json", env={"TZ": "UTC"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ('[{"real_value": 0.6, "double_value": 0.3, "decimal_value": 1.5, '
+                        '"at": "2024-08-09T10:00:00+00:00", "day": "2024-08-09", "nothing": null}]\n')
+    confidences = json.loads(newsflow_cli("query", "select confidence from events", "-w", loaded,
+                                          "--format", "json").stdout)
+    assert confidences and all(len(repr(c["confidence"])) <= 6 for c in confidences)
+
+
+def test_status_as_json(loaded):
+    from datetime import datetime
+
+    r = newsflow_cli("status", "-w", loaded, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert list(report) == ["last_runs", "rows_per_table", "last_validation", "quarantined_files"]
+    run = report["last_runs"][0]
+    assert run["status"] == "completed" and (run["articles"], run["comments"]) == (1, 5)
+    assert datetime.fromisoformat(run["started_at"]).tzinfo is not None and "T" in run["started_at"]
+    assert {t["table_name"]: t["rows"] for t in report["rows_per_table"]}["comments"] == 5
+
+
+def test_version_and_help_without_type_tags_on_flags():
+    from importlib.metadata import version
+
+    v = newsflow_cli("--version")
+    assert v.returncode == 0 and v.stdout == f"newsflow {version('newsflow')}\n"
+    for command in ([], ["run"], ["query"], ["status"], ["validate"], ["serve"]):
+        h = newsflow_cli(*command, "--help", env={"COLUMNS": "120"})
+        assert h.returncode == 0, h.stderr
+        assert "<bool>" not in h.stdout, command
+    assert "--version" in newsflow_cli("--help").stdout
+
+
+def test_query_timeout_interrupts_duckdb(loaded):
+    t0 = time.monotonic()
+    r = newsflow_cli("query", "select count(*) from range(100000000000000)", "-w", loaded, "--timeout", "2")
+    assert time.monotonic() - t0 < 30
+    assert r.returncode == 1
+    assert r.stderr == "error: the query ran longer than 2s and was stopped (--timeout SECONDS allows longer, 0 no limit)\n"
+
+
+@pytest.mark.parametrize("sql", ["SET memory_limit='100TB'", "SET threads=64", "RESET threads",
+                                 "SET lock_configuration=false", "PRAGMA threads=64"])
+def test_query_cannot_raise_its_limits(loaded, sql):
+    r = newsflow_cli("query", sql, "-w", loaded)
+    assert r.returncode == 1
+    assert r.stderr.startswith("error: queries cannot change settings"), r.stderr
+    limits = newsflow_cli("query", "select current_setting('threads') as t, current_setting('memory_limit') as m",
+                          "-w", loaded, "--threads", "1", "--memory-limit", "500MB", "--format", "csv")
+    assert limits.stdout.splitlines() == ["t,m", "1,476.8 MiB"]
+
+
+def test_query_takes_one_statement(loaded):
+    r = newsflow_cli("query", "select 1; delete from comments; select 2", "-w", loaded)
+    assert r.returncode == 1
+    assert r.stderr == ("error: one statement per query: got 3; run them one at a time "
+                        "(or combine them with WITH ... / UNION ALL)\n")
+    one = newsflow_cli("query", "select count(*) as n from comments;", "-w", loaded, "--format", "csv")
+    assert one.stdout.splitlines() == ["n", "5"]
+
+
+def test_query_never_shows_where_the_warehouse_is(loaded):
+    folder = str(loaded.parent)
+    for sql in ("PRAGMA database_list", "select path from duckdb_databases()",
+                "select current_setting('temp_directory') as t", "select * from nowhere"):
+        r = newsflow_cli("query", sql, "-w", loaded, "--format", "csv")
+        assert folder not in r.stdout + r.stderr, sql
+    listed = newsflow_cli("query", "PRAGMA database_list", "-w", loaded, "--format", "json")
+    assert [d["name"] for d in json.loads(listed.stdout)] == ["warehouse"]
+
+
+def test_a_run_waits_out_a_long_query_then_loads(loaded, tmp_path):
+    from tests.conftest import SAMPLE, settle
+
+    wh = _copy(loaded, tmp_path)
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    page = seeds / "later.txt"
+    page.write_text(SAMPLE.read_text(encoding="utf-8").replace("Thursday", "Saturday"), encoding="utf-8")
+    settle(page)
+    exe = Path(sys.executable).with_name("newsflow")
+    slow = subprocess.Popen([str(exe), "query", "select count(*) from range(100000000000000)", "-w", str(wh),
+                             "--timeout", "12"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    r = newsflow_cli("run", seeds, "-w", wh)
+    _, query_err = slow.communicate(timeout=60)
+    assert "ran longer than 12s" in query_err
+    assert r.returncode == 0, r.stderr
+    assert "loaded in" in r.stdout and "Traceback" not in r.stderr
+
+
+def test_a_writer_blocked_by_a_query_says_a_query_holds_the_warehouse(loaded, tmp_path):
+    from tasks.core.errors import WarehouseBusyError
+    from warehouse.db import connect
+
+    wh = _copy(loaded, tmp_path)
+    exe = Path(sys.executable).with_name("newsflow")
+    slow = subprocess.Popen([str(exe), "query", "select count(*) from range(100000000000000)", "-w", str(wh),
+                             "--timeout", "8"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2)
+        with pytest.raises(WarehouseBusyError) as caught:
+            connect(wh, wait_seconds=1)
+    finally:
+        slow.communicate(timeout=60)
+    assert str(caught.value) == (f"{wh}: a `newsflow query` still has the warehouse open; it ends within its "
+                                 f"--timeout (60 s by default): try again then")
+
+
+def _read_only(path: Path):
+    """Make `path` unwritable even for root (which ignores modes): immutable where chattr works."""
+    import contextlib
+    import os
+
+    @contextlib.contextmanager
+    def made():
+        if os.geteuid() != 0:
+            os.chmod(path, 0o444)
+            yield
+            return
+        if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+            pytest.skip("running as root where chattr +i does not work: cannot make a file read-only")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    return made()
+
+
+def test_validate_on_a_read_only_warehouse_says_so_in_one_line_with_its_own_exit_code(loaded, tmp_path):
+    wh = _copy(loaded, tmp_path)
+    with _read_only(wh):
+        r = newsflow_cli("validate", "-w", wh)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert r.stderr == (f"error: {wh}: the warehouse is read-only for this user; make it writable, or copy "
+                        f"the warehouse somewhere writable and pass --warehouse\n")
+    assert not (wh.parent / "quality").exists()

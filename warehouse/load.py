@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+from tasks import lake
 from tasks.lake import is_url, read_lake_table
 from tasks.core.schemas import TABLES
 
@@ -56,9 +57,14 @@ def load_batch(con, *, run_id: str, batch: int, lake_paths: dict[str, str], load
     """Load one batch; returns rows inserted per table. `forget_sources` are old names of renamed
     files: their rows and manifest rows go in the same transaction as the new name's rows come."""
     counts = {}
+    staged = [p for p in lake_paths.values() if p]
+    if staged:
+        settle_lake(con, lake.lake_root(staged[0]), keep=staged)
     con.execute("BEGIN TRANSACTION")
     try:
-        _delete_sources(con, list(loaded_sources) + list(forget_sources))
+        replaced = list(loaded_sources) + list(forget_sources)
+        superseded = lake_articles_of_sources(con, replaced)
+        _delete_sources(con, replaced)
         if forget_sources:
             con.execute("DELETE FROM ingest_manifest WHERE source_key IN (SELECT unnest(?::VARCHAR[]))", [list(forget_sources)])
         for table in TABLES:
@@ -97,10 +103,13 @@ def load_batch(con, *, run_id: str, batch: int, lake_paths: dict[str, str], load
         record_validation(con, run_id, batch, validation_rows, now)
         if counts.get("entities") or loaded_sources or forget_sources:
             rebuild_catalog(con)
+        if staged:
+            _journal_lake_moves(con, run_id, batch, lake_paths, set(excluded_articles), superseded)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+    carry_out_lake_journal(con)
     return counts
 
 
@@ -120,12 +129,13 @@ def record_run(con, row: dict) -> None:
     )
 
 
-def prune_sources(con, source_keys: list[str]) -> int:
-    """Remove the rows and manifest rows of seed files that no longer exist, in one transaction;
-    returns the number of articles removed."""
+def prune_sources(con, source_keys: list[str], lake_dir, run_id: str) -> int:
+    """Remove the rows and manifest rows of seed files that no longer exist, in one transaction,
+    and their rows from the lake after it; returns the number of articles removed."""
     con.execute("BEGIN TRANSACTION")
     try:
         before = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+        journal_lake_removal(con, lake_dir, run_id, lake_articles_of_sources(con, source_keys))
         _delete_sources(con, source_keys)
         con.execute("DELETE FROM ingest_manifest WHERE source_key IN (SELECT unnest(?::VARCHAR[]))", [source_keys])
         rebuild_catalog(con)
@@ -134,6 +144,7 @@ def prune_sources(con, source_keys: list[str]) -> int:
     except Exception:
         con.execute("ROLLBACK")
         raise
+    carry_out_lake_journal(con)
     return removed
 
 
@@ -145,3 +156,96 @@ def close_abandoned_runs(con) -> int:
                error = coalesce(error, 'stopped without finishing (killed or crashed)')
         WHERE status = 'running' RETURNING run_id
     """).fetchall().__len__()
+
+
+# The lake follows the warehouse. Every load (a) publishes its batch's staged files without the
+# rows it kept out, and (b) rewrites or removes the lake files holding rows it superseded; the
+# moves are journalled in the load's transaction and carried out after the commit, so readers of
+# the lake see the batch when the warehouse does, and a crash in between is finished next time.
+
+def lake_articles_of_sources(con, source_keys: list[str]) -> dict[str, set[str]]:
+    """run_id -> ids of the articles about to be replaced (their lake files are under run=<id>)."""
+    if not source_keys:
+        return {}
+    found: dict[str, set[str]] = {}
+    for article_id, run_id in con.execute(
+            "SELECT article_id, run_id FROM articles WHERE source_key IN (SELECT unnest(?))", [source_keys]).fetchall():
+        found.setdefault(run_id, set()).add(article_id)
+    return found
+
+
+def _journal(con, run_id: str, batch: int, action: str, staged: str | None, target: str) -> None:
+    con.execute("INSERT INTO lake_journal VALUES (?, ?, ?, ?, ?)", [run_id, batch, action, staged, target])
+
+
+def _journal_lake_moves(con, run_id: str, batch: int, lake_paths: dict[str, str], excluded: set[str],
+                        superseded: dict[str, set[str]]) -> None:
+    """Stage the lake's new state for this batch and journal the moves that publish it. Per table,
+    superseded rows leave before their replacements arrive: a reader listing the lake between two
+    moves may miss a source for an instant, never see it twice."""
+    root = lake.lake_root(next(iter(lake_paths.values())))
+    for table, staged in lake_paths.items():
+        if staged:
+            _journal_superseded(con, run_id, batch, f"{root}/{table}", superseded)
+            _journal_batch_file(con, run_id, batch, staged, excluded)
+
+
+def _journal_superseded(con, run_id: str, batch: int, table_dir: str, superseded: dict[str, set[str]]) -> None:
+    """Each published file holding superseded rows is rewritten without them, or removed."""
+    for old_run, article_ids in superseded.items():
+        for target in lake.files_under(f"{table_dir}/run={old_run}"):
+            if lake.is_unpublished(target):
+                continue
+            rest = lake.without_articles(target, article_ids)
+            if rest is None:
+                continue
+            if rest.num_rows:
+                rewritten = lake.write_table(rest, lake.staged_name(target, f"{run_id}-{batch}"))
+                _journal(con, run_id, batch, "publish", rewritten, target)
+            else:
+                _journal(con, run_id, batch, "delete", None, target)
+
+
+def _journal_batch_file(con, run_id: str, batch: int, staged: str, excluded: set[str]) -> None:
+    """The batch's file is published without the rows kept out of the warehouse (none left: dropped)."""
+    kept = lake.without_articles(staged, excluded)
+    if kept is not None:
+        lake.write_table(kept, staged)
+    rows = kept.num_rows if kept is not None else read_lake_table(staged, columns=["article_id"]).num_rows
+    if rows:
+        _journal(con, run_id, batch, "publish", staged, lake.final_name(staged))
+    else:
+        _journal(con, run_id, batch, "delete", None, staged)
+
+
+def journal_lake_removal(con, lake_dir, run_id: str, articles_by_run: dict[str, set[str]]) -> None:
+    """For code that deletes sources' rows outside load_batch (pruning vanished seeds): inside its
+    transaction, with `articles_by_run` from lake_articles_of_sources() taken before the delete;
+    carry_out_lake_journal() after its commit."""
+    for table in TABLES:
+        _journal_superseded(con, run_id, 0, f"{str(lake_dir).rstrip('/')}/{table}", articles_by_run)
+
+
+def carry_out_lake_journal(con) -> int:
+    """Carry out the committed lake moves; each is idempotent, so a crash midway is finished by
+    the next call. Returns how many were carried out."""
+    moves = con.execute("SELECT action, staged, target FROM lake_journal ORDER BY rowid").fetchall()
+    for action, staged, target in moves:
+        if action == "publish" and lake.exists(staged):
+            lake.move(staged, target)
+        elif action == "delete" and lake.exists(target):
+            lake.remove(target)
+    if moves:
+        con.execute("DELETE FROM lake_journal")
+    return len(moves)
+
+
+def settle_lake(con, lake_dir, keep: list[str] = ()) -> None:
+    """Bring the lake to the warehouse's state after a crash: moves committed but not carried out
+    are carried out, and staged or temporary files of loads that never committed are removed
+    (except `keep`, the staged files of the batch about to load)."""
+    carry_out_lake_journal(con)
+    kept = {lake.file_key(k) for k in keep}
+    for path in lake.files_under(str(lake_dir)):
+        if lake.is_unpublished(path) and lake.file_key(path) not in kept:
+            lake.remove(path)

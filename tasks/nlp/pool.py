@@ -38,10 +38,13 @@ def worker_pool(model: str, processes: int):
     return pool
 
 
-def analyse_parallel(docs: list, model: str, processes: int) -> Analysis:
-    """Same rows, same order as analyse_in_process, from `processes` workers."""
+def analyse_parallel(docs: list, model: str, processes: int, on_progress=None) -> Analysis:
+    """Same rows, same order as analyse_in_process, from `processes` workers; `on_progress(n)`
+    hears of each finished chunk of `n` documents."""
     chunks = [docs[i:i + CHUNK] for i in range(0, len(docs), CHUNK)]
     out = Analysis()
-    for part in worker_pool(model, processes).map(_work, chunks):
+    for chunk, part in zip(chunks, worker_pool(model, processes).imap(_work, chunks)):
         out.extend(part)
+        if on_progress is not None:
+            on_progress(len(chunk))
     return out

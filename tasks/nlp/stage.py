@@ -8,15 +8,22 @@ from tasks.nlp.analyse import Analysis, analyse_in_process
 from tasks.nlp.pool import analyse_parallel
 
 
-def analyse_docs(docs: list[Doc], model: str, n_process: int = 1) -> Analysis:
+def analyse_docs(docs: list[Doc], model: str, n_process: int = 1, on_progress=None) -> Analysis:
     """Entity mention rows and event rows for the documents: in this process, or with
-    `n_process` > 1 in that many long-lived worker processes."""
+    `n_process` > 1 in that many long-lived worker processes. `on_progress(n)` hears of every
+    `n` documents finished."""
     if n_process > 1 and len(docs) > 1:
-        return analyse_parallel(docs, model, n_process)
-    return analyse_in_process(docs, model)
+        return analyse_parallel(docs, model, n_process, on_progress)
+    if on_progress is None:
+        return analyse_in_process(docs, model)
+    out = Analysis()
+    for i in range(0, len(docs), 64):  # nlp.pipe's own batch: pieces of it cost nothing extra
+        out.extend(analyse_in_process(docs[i:i + 64], model))
+        on_progress(len(docs[i:i + 64]))
+    return out
 
 
 @batch_task(name="analyse")
-def analyse_task(parsed: ParsedBatch, model: str, n_process: int) -> Analysis:
+def analyse_task(parsed: ParsedBatch, model: str, n_process: int, on_progress=None) -> Analysis:
     """spaCy over one batch's documents: entity mention rows and event rows."""
-    return analyse_docs(parsed.docs, model, n_process)
+    return analyse_docs(parsed.docs, model, n_process, on_progress)
