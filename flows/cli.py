@@ -113,8 +113,9 @@ def run(
         if not os.path.lexists(s):
             _fail_plain(f"{_escape(s)}: no such file or folder; give an existing seed folder or file", RunExit.CANNOT_RUN)
     if not verbose:
-        # Prefect logs a failed flow's traceback itself; newsflow says what failed in one line.
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+        # Prefect logs a failed flow's traceback itself; newsflow says what failed in one line
+        # (-v shows Prefect's own logs, tracebacks included).
+        os.environ["PREFECT_LOGGING_LEVEL"] = "CRITICAL"
     from flows import prefect_env
 
     try:
@@ -164,9 +165,7 @@ def run(
 
 def _fail_plain(message: str, code: int) -> None:
     """_fail for text that may hold file names: printed literally, never as Rich markup."""
-    from rich.markup import escape as markup_escape
-
-    _fail(markup_escape(message), code)
+    _fail(message, code)
 
 
 def run_exit_code(s: dict) -> int:
