@@ -9,6 +9,7 @@ import pyarrow as pa
 from tasks.core.errors import NewsflowError
 from tasks.core.schemas import TABLES
 from warehouse.db import connect
+from warehouse.search import enable_search
 
 READ_ONLY_CONFIG = {"enable_external_access": False}
 """With a read-only connection: no writes, and no files outside the warehouse (read_text, COPY TO,
@@ -17,7 +18,7 @@ ATTACH, read_parquet of other paths)."""
 
 def query_arrow(path: Path, sql: str, wait_seconds: float = 5.0) -> pa.Table:
     """The result of one read-only query as an Arrow table (empty for statements without rows)."""
-    con = connect(path, read_only=True, wait_seconds=wait_seconds, config=READ_ONLY_CONFIG)
+    con = enable_search(connect(path, read_only=True, wait_seconds=wait_seconds), lock=READ_ONLY_CONFIG)
     try:
         cur = con.execute(sql)
         if cur.description is None:
