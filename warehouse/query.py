@@ -18,7 +18,7 @@ ATTACH, read_parquet of other paths)."""
 
 def query_arrow(path: Path, sql: str, wait_seconds: float = 5.0) -> pa.Table:
     """The result of one read-only query as an Arrow table (empty for statements without rows)."""
-    con = enable_search(connect(path, read_only=True, wait_seconds=wait_seconds), lock=READ_ONLY_CONFIG)
+    con = enable_search(connect(path, read_only=True, wait_seconds=wait_seconds), lock=READ_ONLY_CONFIG, for_sql=sql)
     try:
         cur = con.execute(sql)
         if cur.description is None:

@@ -168,16 +168,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
 );
 COMMENT ON TABLE quarantine IS 'Seed files kept out of the warehouse, with the reason.';
 
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id        VARCHAR PRIMARY KEY,   -- article_id or comment_id
-    doc_kind      VARCHAR NOT NULL,      -- article | comment
-    article_id    VARCHAR NOT NULL,      -- the article, or the one the comment is under
-    title         VARCHAR,               -- the article's title; NULL for comments (not their text)
-    body          VARCHAR NOT NULL,
-    published_at  TIMESTAMPTZ            -- comments: posted_at, else their article's published_at
-);
-COMMENT ON TABLE documents IS 'Articles and comments as one table: what the full-text index (fts_main_documents) covers. Rebuilt with it by warehouse/search.sql.';
-
+-- The full-text index's tables (documents, fts_main_documents.*) and the search_documents() macro
+-- are built by warehouse/search.sql after a run changes articles or comments.
 CREATE TABLE IF NOT EXISTS search_index_builds (
     built_at     TIMESTAMPTZ NOT NULL,
     run_id       VARCHAR,                -- the run after whose load it was built

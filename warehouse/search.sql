@@ -3,14 +3,23 @@
 -- articles or comments changed since the last build. DuckDB's fts index cannot be appended to
 -- (create_fts_index reads a whole table), so the documents and the index are rebuilt together.
 
--- Comments are indexed without their article's title: a title repeated under every comment would
--- make all of an article's comments match its headline's words.
-DELETE FROM documents;
-INSERT INTO documents
-SELECT article_id, 'article', article_id, title, body, published_at FROM articles
+-- documents: articles and comments as one table, what the index covers.
+--   doc_id        article_id or comment_id
+--   doc_kind      article | comment
+--   article_id    the article, or the one the comment is under
+--   title         the article's title; NULL for comments: a title repeated under every comment would
+--                 make all of an article's comments match its headline's words
+--   body          the stored body
+--   published_at  comments: posted_at, else their article's published_at
+-- Dropped and created rather than emptied: DuckDB keeps deleted rows' space in the table, and the
+-- warehouse file would grow by a copy of every text at every rebuild.
+DROP TABLE IF EXISTS documents;
+CREATE TABLE documents AS
+SELECT article_id AS doc_id, 'article' AS doc_kind, article_id, title, body, published_at FROM articles
 UNION ALL
 SELECT c.comment_id, 'comment', c.article_id, NULL, c.body, coalesce(c.posted_at, a.published_at)
 FROM comments c JOIN articles a USING (article_id);
+COMMENT ON TABLE documents IS 'Articles and comments as one table: what the full-text index (fts_main_documents) covers; rebuilt with it (warehouse/search.sql).';
 
 PRAGMA create_fts_index('documents', 'doc_id', 'title', 'body',
                         stemmer = 'porter', stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1);
