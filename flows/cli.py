@@ -211,15 +211,20 @@ def _print_hits(hits) -> None:
 
     from rich.markup import escape
 
+    rows = hits.to_pylist()
+    # Seeds without metadata have no title or date: no column of blanks for them.
+    shown = [c for c in ("title", "date") if any(h[c] for h in rows)]
     t = Table(show_header=True, header_style="bold")
-    for c in ("score", "kind", "date"):
+    for c in ("score", "kind", *[c for c in shown if c == "date"]):
         t.add_column(c, no_wrap=True)
-    t.add_column("title", max_width=32)
+    if "title" in shown:
+        t.add_column("title", max_width=32)
     t.add_column("snippet", ratio=1, min_width=40)
-    t.add_column("doc_id", overflow="fold", max_width=16)
-    for h in hits.to_pylist():
+    t.add_column("doc_id", overflow="fold", max_width=20)
+    for h in rows:
         snippet = re.sub(r"\*\*(.+?)\*\*", r"[bold yellow]\1[/]", escape(h["snippet"] or ""))
-        t.add_row(f"{h['score']:.3f}", h["kind"], str(h["date"] or ""), escape(h["title"] or ""), snippet, h["doc_id"])
+        t.add_row(f"{h['score']:.3f}", h["kind"], *[str(h["date"] or "") for c in shown if c == "date"],
+                  *[escape(h["title"] or "") for c in shown if c == "title"], snippet, h["doc_id"])
     if hits.num_rows:
         out.print(t)
 

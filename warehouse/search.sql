@@ -26,7 +26,7 @@ PRAGMA create_fts_index('documents', 'doc_id', 'title', 'body',
 
 -- search_documents('rocket attack'[, kind := 'article'|'comment'][, since := DATE][, entity := ENTITY_ID]
 --                  [, max_hits := 10]): documents ranked by BM25 over title and body (stemmed:
--- "rocket" finds "rockets"), best first, with a snippet around the first matched word and every
+-- "rocket" finds "rockets"), best first, with a snippet around the matched words, every
 -- matched word marked **like this**. `since` keeps documents published (comments: posted, or
 -- their article published) on or after it; `entity` keeps documents that mention that canonical
 -- entity (entities.entity_id). Created after the index, as it calls the index's own macros.
@@ -60,8 +60,14 @@ hits AS (
                list_transform(fts_main_documents.tokenize(x), t -> stem(t, 'porter')), query_terms.terms)) AS hit
     FROM words, query_terms
 ),
+-- The snippet is the 30 words around the densest run of matched words (of 20 words from a match),
+-- the earliest among equals.
 windows AS (
-    SELECT hits.*, greatest(coalesce(nullif(list_position(hit, true), 0), 1) - 8, 1) AS first_word FROM hits
+    SELECT hits.*,
+           greatest(coalesce(list_sort(list_transform(list_filter(range(1, len(hit) + 1), i -> hit[i]),
+                                                      i -> {'n': -len(list_filter(hit[i:i + 19], x -> x)), 'i': i}))[1].i,
+                             1) - 5, 1) AS first_word
+    FROM hits
 )
 SELECT round(h.score, 4) AS score,
        h.doc_kind AS kind,
