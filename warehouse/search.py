@@ -101,8 +101,8 @@ def update_search_index(con, run_id: str | None = None, force: bool = False) -> 
     last = _last_build(con)
     if not force and last is not None and last[5] == fingerprint and _index_exists(con):
         return None
-    enable_search(con)
     t0 = time.perf_counter()
+    enable_search(con)
     con.execute("BEGIN TRANSACTION")
     try:
         # One statement at a time: DuckDB expands a script's PRAGMAs before running any of it, and
@@ -116,9 +116,8 @@ def update_search_index(con, run_id: str | None = None, force: bool = False) -> 
         seconds = time.perf_counter() - t0
         built = {"built_at": datetime.now(timezone.utc), "run_id": run_id, "articles": articles,
                  "comments": comments, "seconds": round(seconds, 4), "fingerprint": fingerprint}
-        con.execute("INSERT INTO search_index_builds BY NAME SELECT * FROM (SELECT ?::TIMESTAMPTZ AS built_at, "
-                    "?::VARCHAR AS run_id, ?::BIGINT AS articles, ?::BIGINT AS comments, ?::DOUBLE AS seconds, "
-                    "?::VARCHAR AS fingerprint)", list(built.values()))
+        con.execute(f"INSERT INTO search_index_builds ({', '.join(built)}) VALUES ({', '.join('?' * len(built))})",
+                    list(built.values()))
         con.execute("COMMIT")
     except Exception as exc:
         con.execute("ROLLBACK")
