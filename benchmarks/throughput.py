@@ -10,7 +10,8 @@ measures, median of --runs each:
       entities, events, Parquet, Great Expectations, DuckDB), with its peak memory (the whole
       process tree's proportional set size, sampled every 0.2 s; summed RSS is printed too);
   (c) a second `newsflow run` with nothing new;
-  (d) a run after adding 1% new files.
+  (d) a run after adding 1% new files;
+  (e) the full-text index rebuild at the end of (b) (recorded in search_index_builds).
 and the peak memory of (b) at --small documents, to show memory does not grow with the corpus.
 """
 from __future__ import annotations
@@ -107,6 +108,18 @@ def newsflow_run(seed_dir: Path, warehouse: Path, n_process: int) -> tuple[float
     return wall, peak, peak_rss
 
 
+def index_seconds(warehouse: Path) -> tuple[float, int]:
+    """(seconds, documents) of the last full-text index build in `warehouse`."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute("SELECT seconds, articles + comments FROM search_index_builds "
+                           "ORDER BY built_at DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=2000)
@@ -124,7 +137,7 @@ def main() -> None:
     for p in sorted(base.iterdir())[:args.small]:
         shutil.copy2(p, small / p.name)
 
-    a, b, c, d, peaks, rss_peaks, small_peaks = [], [], [], [], [], [], []
+    a, b, c, d, e, peaks, rss_peaks, small_peaks = [], [], [], [], [], [], [], []
     docs = words = 0
     for run in range(args.runs):
         seconds, docs, words = spacy_alone(base, args.n_process)
@@ -136,6 +149,8 @@ def main() -> None:
         b.append(wall)
         peaks.append(peak)
         rss_peaks.append(peak_rss)
+        index_cost, indexed = index_seconds(warehouse)
+        e.append(index_cost)
         c.append(newsflow_run(seeds, warehouse, args.n_process)[0])
         new = max(1, args.n // 100)
         settle(write_corpus(new, seeds, args.gold, seed=1000 + run, start=args.n + run * new))
@@ -155,6 +170,8 @@ def main() -> None:
           f"peak {med(peaks):.0f} MB (summed RSS {med(rss_peaks):.0f} MB)")
     print(f"(c) no-op rerun:       {med(c):7.1f}s")
     print(f"(d) +1% new files:     {med(d):7.1f}s  (2x no-op + new files' share = {2 * med(c) + share:.1f}s)")
+    print(f"(e) search index:      {med(e):7.1f}s  rebuilt over {indexed:,} documents: {100 * med(e) / med(b):.1f}% of (b), "
+          f"{100 * med(e) / med(d):.0f}% of (d)")
     print(f"ratio (b)/(a): {med(b) / med(a):.2f}")
     print(f"peak memory: {med(peaks):.0f} MB at {args.n} files vs {med(small_peaks):.0f} MB at {args.small} "
           f"({med(peaks) / med(small_peaks):.2f}x)")

@@ -256,6 +256,78 @@ def query(
     _write_result(result, fmt, output)
 
 
+class Kind(str, Enum):
+    article = "article"
+    comment = "comment"
+
+
+class SearchFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def search(
+    words: str = typer.Argument(..., help='What to look for, e.g. "rocket attack" (stemmed: "rocket" finds "rockets").'),
+    kind: Optional[Kind] = typer.Option(None, "--kind", help="Only articles or only comments."),
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Only documents published (comments: posted) on or after DATE (YYYY-MM-DD)."),
+    entity: Optional[str] = typer.Option(None, "--entity", metavar="ENTITY_ID", help="Only documents that mention this canonical entity (entity_catalog.entity_id, e.g. gpe:usa)."),
+    limit: int = typer.Option(10, "--limit", "-n", min=1, help="Most hits to show."),
+    fmt: SearchFormat = typer.Option(SearchFormat.table, "--format", help="Output format."),
+    warehouse: Optional[Path] = WarehouseOpt,
+) -> None:
+    """Full-text search over articles and comments, best match first (BM25).
+
+    Each hit shows its score, whether it is an article or a comment, the article's title, the
+    date, and a snippet with the matched words marked **like this**. SQL users get the same from
+    the table macro search_documents('words') in `newsflow query`.
+    """
+    from datetime import date
+
+    from warehouse.search import search as run_search
+
+    try:
+        since_date = date.fromisoformat(since) if since else None
+    except ValueError:
+        _fail(f"--since {since!r}: give a date as YYYY-MM-DD")
+    settings = resolve_settings(warehouse)
+    try:
+        hits = run_search(settings.warehouse, words, kind=kind.value if kind else None, since=since_date,
+                          entity=entity, limit=limit)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    if fmt is SearchFormat.table:
+        _print_hits(hits)
+    else:
+        _write_result(hits, Format(fmt.value), None)
+    if hits.num_rows == 0:
+        console.print(f"no documents match {words!r}")
+
+
+def _print_hits(hits) -> None:
+    import re
+
+    from rich.markup import escape
+
+    rows = hits.to_pylist()
+    # Seeds without metadata have no title or date: no column of blanks for them.
+    shown = [c for c in ("title", "date") if any(h[c] for h in rows)]
+    t = Table(show_header=True, header_style="bold")
+    for c in ("score", "kind", *[c for c in shown if c == "date"]):
+        t.add_column(c, no_wrap=True)
+    if "title" in shown:
+        t.add_column("title", max_width=32)
+    t.add_column("snippet", ratio=1, min_width=40)
+    t.add_column("doc_id", overflow="fold", max_width=20)
+    for h in rows:
+        snippet = re.sub(r"\*\*(.+?)\*\*", r"[bold yellow]\1[/]", escape(h["snippet"] or ""))
+        t.add_row(f"{h['score']:.3f}", h["kind"], *[str(h["date"] or "") for c in shown if c == "date"],
+                  *[escape(h["title"] or "") for c in shown if c == "title"], snippet, h["doc_id"])
+    if hits.num_rows:
+        out.print(t)
+
+
 def _read_sql(file: Path) -> str:
     try:
         return file.read_text(encoding="utf-8")
@@ -403,6 +475,7 @@ def status(
     """Last runs, rows per table, last validation verdicts and quarantined files."""
     from flows.render import json_records, print_table
     from warehouse.query import status_report
+    from warehouse.search import index_status
 
     settings = resolve_settings(warehouse)
     try:
@@ -417,6 +490,7 @@ def status(
         out.print(f"[bold]{title}[/]")
         columns = table.column_names
         print_table(columns, [tuple(r[c] for c in columns) for r in table.to_pylist()], out)
+    out.print(index_status(settings.warehouse))
 
 
 def _version(show: bool) -> None:

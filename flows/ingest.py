@@ -30,6 +30,7 @@ from tasks.quality.quarantine import batch_records, duplicate_records, refused_r
 from tasks.quality.validate import apply_verdict, data_docs_task, result_rows, validate_task, warm_up
 from warehouse import load
 from warehouse.db import writer
+from warehouse.search import update_search_index
 
 
 def _chunks(items, size):
@@ -232,6 +233,7 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
             load.load_batch(con, run_id=run_id, batch=0, lake_paths={}, loaded_sources=[], excluded_articles=[],
                             manifest_rows=extra_rows, quarantine_rows=refused, validation_rows=[])
         load.record_run(con, summary)
+        update_search_index(con, run_id)  # rebuilt only when articles or comments changed
     summary["quarantine"] = [{"source_path": q["source_path"], "reason": q["reason"]} for q in quarantined]
     summary["duplicates"] = [{"source_path": s.path, "duplicate_of": owner} for s, owner in found.duplicates]
     summary["renamed"] = [{"from": old, "to": new} for new, old in found.renamed.items()]

@@ -19,6 +19,7 @@ import pyarrow as pa
 from tasks.core.errors import NewsflowError
 from tasks.core.schemas import TABLES
 from warehouse.db import connect
+from warehouse.search import enable_search
 
 READ_ONLY_CONFIG = {"enable_external_access": False}
 """With a read-only connection: no writes, and no files outside the warehouse (read_text, COPY TO,
@@ -103,7 +104,10 @@ def query_arrow(path: Path, sql: str, wait_seconds: float = 5.0, limits: QueryLi
     """The result of one read-only statement as an Arrow table (empty for statements without rows)."""
     limits = limits or QueryLimits()
     path = Path(path).absolute()
-    with _opened_under_an_alias(path, wait_seconds, sandbox_config(limits)) as con:
+    # Opened unlocked: the search extension (when the SQL searches) is loaded from its package
+    # first, then the sandbox's settings are set and locked, all before the user's SQL runs.
+    with _opened_under_an_alias(path, wait_seconds, {}) as con:
+        enable_search(con, lock=sandbox_config(limits), for_sql=sql)
         timer = threading.Timer(limits.timeout_seconds, con.interrupt) if limits.timeout_seconds > 0 else None
         try:
             statement = single_statement(con, sql)

@@ -175,3 +175,15 @@ CREATE TABLE IF NOT EXISTS quarantine (
     quarantined_at   TIMESTAMPTZ NOT NULL
 );
 COMMENT ON TABLE quarantine IS 'Seed files kept out of the warehouse, with the reason.';
+
+-- The full-text index's tables (documents, fts_main_documents.*) and the search_documents() macro
+-- are built by warehouse/search.sql after a run changes articles or comments.
+CREATE TABLE IF NOT EXISTS search_index_builds (
+    built_at     TIMESTAMPTZ NOT NULL,
+    run_id       VARCHAR,                -- the run after whose load it was built
+    articles     BIGINT NOT NULL,        -- documents indexed, by kind
+    comments     BIGINT NOT NULL,
+    seconds      DOUBLE NOT NULL,        -- what the rebuild cost
+    fingerprint  VARCHAR NOT NULL        -- of the articles and comments indexed: unchanged means no rebuild
+);
+COMMENT ON TABLE search_index_builds IS 'One row per build of the full-text index; the latest says how current search is.';
