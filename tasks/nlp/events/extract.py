@@ -1,6 +1,6 @@
 """Events from the dependency parse: who did what to whom, where and when, and how the text says it.
 
-A trigger is a verb or noun whose lemma is in the lexicon (data/event_lexicon.json), a phrasal verb
+A trigger is a verb or noun matched by a trigger pattern (data/events/triggers.jsonl), a phrasal verb
 ("draw down"), or a verb with its object ("ship arms"). Arguments come only from the trigger's own
 clause: actor (subject, passive agent, possessor or demonym of a nominal, the subject of a light
 verb, the noun an -ing participle describes), target (object, passive subject, at/on/against-phrase,
@@ -11,111 +11,30 @@ asserted, reported (an attribution verb or "according to" governs the trigger), 
 """
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-from spacy.language import Language
 from spacy.tokens import Doc as SpacyDoc
+from spacy.matcher import Matcher
 from spacy.tokens import Span, Token
 
-from tasks.core.errors import DataFileError
 from tasks.nlp.entities import MENTIONS
+from tasks.nlp.events.rules import EventRules
 from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES
 
-LEXICON_PATH = Path(__file__).parent / "data" / "event_lexicon.json"
-
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
-_NUMBER_WORDS.update({"dozens": 24, "dozen": 12, "hundreds": 200, "scores": 40})
-_LIGHT_VERBS = {"hold", "launch", "carry", "conduct", "stage", "mount", "make", "begin", "start",
-                "resume", "continue", "come", "face", "suffer", "order", "open", "issue", "give", "take",
-                "have", "lead", "join", "claim", "announce", "report", "deny", "sustain", "receive"}
+# The grammar the rules read (spaCy's English dependency labels), not words: those are in the data.
 _SUBJECTS = {"nsubj", "csubj"}
 _ARG_STOP_DEPS = {"relcl", "acl", "appos", "punct", "advcl", "prep", "cc_", "mark", "dep", "parataxis"}
-_PLACE_LABELS = {"GPE", "LOC", "FAC"}
-# A noun inside these names a thing or a time, not an event: "March 11" is no march.
-_NAMED_NOT_EVENTS = {"GPE", "ORG", "PERSON", "NORP", "LOC", "FAC", "DATE", "TIME"}
+"""An argument's phrase stops before these: clauses, prepositions, appositions."""
 _PARTICLE_REACH = 2
-_KILL_LEMMAS = {"kill", "die", "dead", "death", "killing", "massacre", "execute", "behead", "murder", "slaughter"}
-_INJURE_LEMMAS = {"wound", "injure", "injury", "hurt", "maim"}
+"""A particle further than this many tokens from its verb types the verb but is not part of the trigger."""
 
 
-@dataclass(frozen=True)
-class Lexicon:
-    verbs: dict[str, str]
-    nouns: dict[str, str]
-    phrasal: dict[str, str]
-    verb_object: dict[str, str]
-    want_verbs: frozenset[str]
-    clause_heads: frozenset[str]
-    object_rules: tuple
-    non_violent_causes: frozenset[str]
-    noun_modifier_types: dict[str, dict[str, frozenset[str]]]
-    accidental_compounds: frozenset[str]
-    natural_hazards: frozenset[str]
-    place_nouns: frozenset[str]
-    outcome_lemmas: frozenset[str]
-    modes: dict[str, dict[str, str]]
-    quad_class: dict[str, int]
-    intensity: dict[str, int]
-    speech_verbs: frozenset[str]
-    hypothetical_aux: frozenset[str]
-    hypothetical_heads: frozenset[str]
-    demand_heads: frozenset[str]
-    negators: frozenset[str]
-    adjectives: dict[str, str]
-    context_rules: tuple
-
-
-@lru_cache(maxsize=4)
-def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        verbs, nouns, adjectives, phrasal, vobj, modes, quad, inten = {}, {}, {}, {}, {}, {}, {}, {}
-        want: set[str] = set()
-        heads: set[str] = set()
-        for etype, spec in data["types"].items():
-            quad[etype] = int(spec["quad_class"])
-            inten[etype] = int(spec["intensity"])
-            for lemma in spec.get("verbs", []):
-                verbs.setdefault(lemma, etype)
-            for lemma in spec.get("nouns", []):
-                nouns.setdefault(lemma, etype)
-            for lemma in spec.get("adjectives", []):
-                adjectives.setdefault(lemma, etype)
-            phrasal.update(spec.get("phrasal", {}))
-            vobj.update(spec.get("verb_object", {}))
-            want.update(spec.get("want_with_subject", []))
-            heads.update(spec.get("clause_heads", []))
-            modes[etype] = spec.get("modes", {})
-        rules = tuple((r["type"], r.get("mode"), frozenset(r["verbs"]), frozenset(r["objects"]),
-                       frozenset(r.get("object_entities", [])), r.get("prep")) for r in data.get("object_rules", []))
-        modifier_types = {noun: {etype: frozenset(mods) for etype, mods in by_type.items()}
-                          for noun, by_type in data.get("noun_modifier_types", {}).items() if not noun.startswith("_")}
-        return Lexicon(verbs, nouns, phrasal, vobj, frozenset(want), frozenset(heads), rules,
-                       frozenset(data.get("non_violent_causes", [])), modifier_types,
-                       frozenset(data.get("accidental_compounds", [])), frozenset(data.get("natural_hazards", [])),
-                       frozenset(data.get("place_nouns", [])),
-                       frozenset(data.get("outcome_lemmas", [])), modes, quad, inten,
-                       frozenset(data["speech_verbs"]), frozenset(data["hypothetical_aux"]),
-                       frozenset(data["hypothetical_heads"]), frozenset(data["demand_heads"]),
-                       frozenset(data["negators"]), adjectives,
-                       tuple((r["from"], frozenset(r["lemmas"]), frozenset(r["context"]), r["type"], r.get("mode"))
-                             for r in data.get("sentence_context_types", [])))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DataFileError(str(path), None, f"event lexicon unreadable: {exc!r}") from exc
-
-
-def _time_phrase(prep: Token) -> bool:
+def _time_phrase(prep: Token, lex: EventRules) -> bool:
     """"called on Friday": a time adjunct, not the particle of "call on"."""
-    return any(o.ent_type_ in ("DATE", "TIME") for o in prep.children if o.dep_ == "pobj")
+    return any(o.ent_type_ in lex.words["time_labels"] for o in prep.children if o.dep_ == "pobj")
 
 
-def _objects(verb: Token) -> list[Token]:
+def _objects(verb: Token, lex: EventRules) -> list[Token]:
     """What a verb acts on: its objects, passive subjects and complements ("pleaded guilty"),
     with their conjuncts."""
     heads = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass", "acomp")]
@@ -126,49 +45,53 @@ def _objects(verb: Token) -> list[Token]:
         heads.append(verb.head)  # "a stash of weapons found near Mosul": the noun the participle describes
     heads += [c for h in heads for c in h.conjuncts]
     # "a depot containing weapons": what the container holds.
-    heads += [o for h in heads for a in h.children if a.dep_ == "acl" and a.lemma_.lower() in _CONTAINING
+    heads += [o for h in heads for a in h.children if a.dep_ == "acl" and a.lemma_.lower() in lex.words["containing_verbs"]
               for o in a.children if o.dep_ == "dobj"]
     # "100kg of explosives", "a large amount of ammunition": the measure's content.
-    return heads + [o for h in heads for p in h.children if p.dep_ == "prep" and p.lower_ == "of"
+    return heads + [o for h in heads for p in h.children if p.dep_ == "prep" and p.lower_ in lex.words["measure_preps"]
                     for o in p.children if o.dep_ == "pobj"]
 
 
 _NO_EVENT = object()
 
 
-def _object_rule(token: Token, lemma: str, lex: Lexicon):
+def _object_rule(token: Token, lemma: str, lex: EventRules):
     """(type, mode) decided by what the verb acts on; _NO_EVENT when that object says the verb
     tells no event ("they fired him"); None when no rule applies."""
-    for etype, mode, verbs, objects, entities, prep in lex.object_rules:
-        if lemma in verbs:
-            acted_on = [o for p in token.children if p.dep_ == "prep" and p.lower_ == prep
-                        for o in p.children if o.dep_ == "pobj"] if prep else _objects(token)
+    for rule in lex.object_rules:
+        if lemma in rule.verbs:
+            acted_on = [o for p in token.children if p.dep_ == "prep" and p.lower_ == rule.prep
+                        for o in p.children if o.dep_ == "pobj"] if rule.prep else _objects(token, lex)
             for obj in acted_on:
-                if obj.lemma_.lower() in objects or obj.ent_type_ in entities:
-                    return (etype, mode) if etype else _NO_EVENT
+                if obj.lemma_.lower() in rule.objects or obj.ent_type_ in rule.object_entities:
+                    return (rule.type, rule.mode) if rule.type else _NO_EVENT
     return None
 
 
-def _noun_type(token: Token, etype: str, lex: Lexicon) -> str:
+def _noun_type(token: Token, etype: str, lex: EventRules) -> str:
     """A hunger strike is a protest: the modifier decides between a noun's senses."""
     by_type = lex.noun_modifier_types.get(token.lemma_.lower())
     if not by_type:
         return etype
     modifiers = {c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod", "nmod")}
     modifiers |= {g.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod") for g in c.children}
-    if token.head.lower_ == "on" and token.dep_ == "pobj":
-        modifiers.add("on")
+    if token.dep_ == "pobj":
+        modifiers.add(token.head.lower_)  # "on strike": the preposition before the noun counts too
     for other, words in by_type.items():
         if modifiers & words:
             return other
     return etype
 
 
-def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token, str | None] | None:
+def _is_verb(token: Token) -> bool:
+    return token.pos_ in ("VERB", "AUX") or token.tag_.startswith("VB")
+
+
+def _trigger(token: Token, lex: EventRules, matched: dict[str, str]) -> tuple[str, Token, Token, str | None] | None:
     """(type, first token, last token, mode if the trigger itself says it) when the token
-    triggers an event."""
+    triggers an event; `matched` maps a word class to the type the trigger patterns give the token."""
     lemma = token.lemma_.lower()
-    if token.pos_ in ("VERB", "AUX") or token.tag_.startswith("VB"):
+    if _is_verb(token):
         by_object = _object_rule(token, lemma, lex)
         if by_object is _NO_EVENT:
             return None
@@ -177,43 +100,44 @@ def _trigger(token: Token, lex: Lexicon) -> tuple[str, Token, Token, str | None]
         for child in token.rights:
             # "On Friday, Macron called the explosion an attack": a preposition before the verb is
             # not its particle. A far one types the verb but is no part of the trigger's words.
-            if child.dep_ in ("prt", "prep") and f"{lemma} {child.lower_}" in lex.phrasal and not _time_phrase(child):
+            if child.dep_ in ("prt", "prep") and f"{lemma} {child.lower_}" in lex.phrasal and not _time_phrase(child, lex):
                 last = child if child.i - token.i <= _PARTICLE_REACH else token
                 return lex.phrasal[f"{lemma} {child.lower_}"], token, last, None
         for child in token.children:
             if child.dep_ == "dobj" and f"{lemma} {child.lemma_.lower()}" in lex.verb_object:
                 return lex.verb_object[f"{lemma} {child.lemma_.lower()}"], token, child, None
-        if lemma in lex.want_verbs:
+        if lemma in lex.words["want_verbs"]:
             # "want the US to withdraw": a demand on someone else, not a wish of one's own.
             for child in token.children:
                 if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and any(g.dep_ in _SUBJECTS for g in child.children)):
-                    return "REQUEST", token, token, None
+                    return lex.demand_type, token, token, None
             return None
-        if lemma in lex.clause_heads and _children(token, "xcomp"):
+        if lemma in lex.words["clause_heads"] and _children(token, "xcomp"):
             # "parliament voted to oust them": a demand whose content is the clause.
-            return "REQUEST", token, token, None
+            return lex.demand_type, token, token, None
         if token.pos_ == "AUX":
             return None
-        etype = lex.verbs.get(lemma)
-        if etype and etype != "ASSAULT" and token.dep_ in ("amod", "compound"):
+        etype = matched.get("VERB")
+        if etype and etype not in lex.told_by_modifiers and token.dep_ in ("amod", "compound"):
             return None  # a participle describing a noun ("UAE-backed forces") tells no new event
         return (etype, token, token, None) if etype else None
-    if token.pos_ == "ADJ" and lemma in lex.adjectives and token.dep_ != "amod":
-        return lex.adjectives[lemma], token, token, None  # "left eight policemen dead", "shot dead"
-    if token.pos_ in ("NOUN", "PROPN") and token.ent_type_ not in _NAMED_NOT_EVENTS:
-        etype = lex.nouns.get(lemma) or lex.nouns.get(token.lower_)
-        if etype and etype != "ASSAULT" and token.dep_ == "compound":
+    if token.pos_ == "ADJ" and "ADJ" in matched and token.dep_ != "amod":
+        return matched["ADJ"], token, token, None  # "left eight policemen dead", "shot dead"
+    if token.pos_ in ("NOUN", "PROPN") and token.ent_type_ not in lex.words["named_not_events"]:
+        etype = matched.get("NOUN")
+        if etype and etype not in lex.told_by_modifiers and token.dep_ == "compound":
             return None  # a noun modifying another ("aid workers", "peace envoy") tells no event
         return (_noun_type(token, etype, lex), token, token, None) if etype else None
     return None
 
 
-def _in_context(token: Token, etype: str, mode: str | None, sentence: Span, lex: Lexicon) -> tuple[str, str | None]:
+def _in_context(token: Token, etype: str, mode: str | None, sentence: Span, lex: EventRules) -> tuple[str, str | None]:
     """A clash among protesters is a violent protest: the sentence decides the type."""
     lemma = token.lemma_.lower()
-    for from_type, lemmas, context, to_type, to_mode in lex.context_rules:
-        if etype == from_type and lemma in lemmas and any(t.lemma_.lower() in context for t in sentence if t.i != token.i):
-            return to_type, to_mode
+    for rule in lex.context_rules:
+        if etype == rule.from_type and lemma in rule.lemmas and \
+                any(t.lemma_.lower() in rule.context for t in sentence if t.i != token.i):
+            return rule.type, rule.mode
     return etype, mode
 
 
@@ -232,7 +156,7 @@ def _phrase(head: Token) -> Span:
     return span
 
 
-def _is_instrument(token: Token, lex: Lexicon) -> bool:
+def _is_instrument(token: Token, lex: EventRules) -> bool:
     return any(token.lemma_.lower() in modes for modes in lex.modes.values())
 
 
@@ -240,7 +164,7 @@ def _children(token: Token, *deps: str) -> list[Token]:
     return [c for c in token.children if c.dep_ in deps]
 
 
-def _pobj_of(token: Token, preps: set[str]) -> Token | None:
+def _pobj_of(token: Token, preps: frozenset[str]) -> Token | None:
     for prep in _children(token, "prep"):
         if prep.lower_ in preps:
             objs = _children(prep, "pobj")
@@ -259,9 +183,9 @@ def _governing_verb(token: Token) -> Token | None:
     return None
 
 
-def _arguments(trigger: Token, etype: str, lex: Lexicon):
+def _arguments(trigger: Token, etype: str, lex: EventRules):
     actor = target = None
-    if trigger.pos_ in ("VERB", "AUX") or trigger.tag_.startswith("VB"):
+    if _is_verb(trigger):
         subj = _children(trigger, "nsubj")
         passive = _children(trigger, "nsubjpass")
         agent = [o for a in _children(trigger, "agent") for o in _children(a, "pobj")]
@@ -269,26 +193,26 @@ def _arguments(trigger: Token, etype: str, lex: Lexicon):
         if passive:
             target = passive[0]
             actor = agent[0] if agent else None
-            aimed_at = _pobj_of(trigger, {"at", "on", "against", "upon", "into"})
+            aimed_at = _pobj_of(trigger, lex.words["aimed_at_preps"])
             if aimed_at is not None and _is_instrument(target, lex):
                 target = aimed_at  # "rockets were fired at a base": the rockets are the means
-        elif trigger.lemma_.lower() in _LOSS_VERBS and objs and \
+        elif trigger.lemma_.lower() in lex.words["loss_verbs"] and objs and \
                 f"{trigger.lemma_.lower()} {objs[0].lemma_.lower()}" in lex.verb_object:
             # "soldiers lost their legs": the one who lost them is the victim; the legs are the event.
             # "three soldiers were wounded, losing limbs": the wounded soldiers.
             losers = subj or (_children(trigger.head, "nsubj", "nsubjpass")
                               if trigger.dep_ in ("advcl", "conj", "xcomp") else [])
             target = losers[0] if losers else None
-        elif trigger.lemma_.lower() in _UNDERGOER_SUBJECT and not objs:
+        elif trigger.lemma_.lower() in lex.words["undergoer_subject"] and not objs:
             # "About 100 people died": the subject is the victim; "the device exploded": the means.
-            target = subj[0] if subj and trigger.lemma_.lower() in ("die", "perish") else None
+            target = subj[0] if subj and trigger.lemma_.lower() in lex.words["victim_subject"] else None
         else:
             actor = subj[0] if subj else None
             target = objs[0] if objs else None
             if target is not None and _is_instrument(target, lex):
                 target = None  # "set off a car bomb": the bomb is the means, not the target
             if target is not None and f"{trigger.lemma_.lower()} {target.lemma_.lower()}" in lex.verb_object:
-                target = _pobj_of(trigger, {"to", "on"})  # "set fire to the mosque": the fire is the event
+                target = _pobj_of(trigger, lex.words["verb_object_target_preps"])  # "set fire to the mosque": the fire is the event
         if trigger.dep_ == "acl" and not subj and not passive and trigger.head.pos_ in ("NOUN", "PROPN", "PRON"):
             # A participle describing a noun: "the guards abducted by gunmen" are the ones it was
             # done to; "gunmen attacking the base" are the ones who did it.
@@ -301,8 +225,8 @@ def _arguments(trigger: Token, etype: str, lex: Lexicon):
             inherited = _children(trigger.head, "nsubj")
             actor = inherited[0] if inherited else None
         if target is None:
-            target = _pobj_of(trigger, {"at", "on", "against", "upon", "into", "with"})
-        if target is not None and target.lemma_.lower() in lex.want_verbs:
+            target = _pobj_of(trigger, lex.words["verb_target_preps"])
+        if target is not None and target.lemma_.lower() in lex.words["want_verbs"]:
             target = None
         for child in _children(trigger, "xcomp", "ccomp"):
             # "want the US to withdraw": the one asked to act is the target.
@@ -319,47 +243,47 @@ def _arguments(trigger: Token, etype: str, lex: Lexicon):
         actor = agent[0] if agent else None
     else:
         poss = _children(trigger, "poss")
-        by = _pobj_of(trigger, {"by"})
-        modifier = [c for c in trigger.children if c.dep_ in ("amod", "compound", "nmod") and c.ent_type_ in ("NORP", "GPE", "ORG")]
+        by = _pobj_of(trigger, lex.words["noun_actor_preps"])
+        modifier = [c for c in trigger.children if c.dep_ in ("amod", "compound", "nmod") and c.ent_type_ in lex.words["actor_labels"]]
         actor = poss[0] if poss else by or (modifier[0] if modifier else None)
-        target = _pobj_of(trigger, {"on", "against", "at", "upon", "with"})
-        if target is None and etype in _DONE_TO_TYPES:
+        target = _pobj_of(trigger, lex.words["noun_target_preps"])
+        if target is None and etype in lex.done_to:
             # "the killing of a police officer", "the arrest of the mayor": what it was done to.
-            target = _pobj_of(trigger, {"of"})
-        if target is None and etype in _DONE_TO_TYPES:
+            target = _pobj_of(trigger, lex.words["done_to_preps"])
+        if target is None and etype in lex.done_to:
             # "the pub bombings", "a market attack": the place hit.
             target = next((c for c in trigger.children if c.dep_ == "compound" and c.pos_ == "NOUN"
-                           and not c.ent_type_ and c.lemma_.lower() in lex.place_nouns), None)
+                           and not c.ent_type_ and c.lemma_.lower() in lex.words["place_nouns"]), None)
         verb = _governing_verb(trigger)
-        if verb is not None and actor is None and verb.lemma_.lower() in _LIGHT_VERBS:
+        if verb is not None and actor is None and verb.lemma_.lower() in lex.words["light_verbs"]:
             subj = _children(verb, "nsubj")
-            if subj and verb.lemma_.lower() not in _UNDERGOING_VERBS:
+            if subj and verb.lemma_.lower() not in lex.words["undergoing_verbs"]:
                 actor = subj[0]
             elif subj and target is None:
                 target = subj[0]  # "bases came under attack", "13 people suffered injuries"
     return _argument_head(actor, trigger, lex), _argument_head(target, trigger, lex)
 
 
-def _argument_head(token: Token | None, trigger: Token, lex: Lexicon) -> Token | None:
+def _argument_head(token: Token | None, trigger: Token, lex: EventRules) -> Token | None:
     """The participant a token stands for, or None when it names no participant."""
     if token is None:
         return None
     lemma = token.lemma_.lower()
-    if lemma in ("who", "which", "that") and token.head.dep_ == "relcl":
+    if lemma in lex.words["relative_pronouns"] and token.head.dep_ == "relcl":
         token = token.head.head  # "the men who attacked": the men
         lemma = token.lemma_.lower()
-    if lemma in _QUANTITY_HEADS or token.pos_ == "NUM":
-        of = [o for p in _children(token, "prep") if p.lower_ == "of" for o in _children(p, "pobj")]
+    if lemma in lex.words["quantity_heads"] or token.pos_ == "NUM":
+        of = [o for p in _children(token, "prep") if p.lower_ in lex.words["measure_preps"] for o in _children(p, "pobj")]
         if of:
             token = of[0]  # "a number of protesters", "five of the guards": the protesters, the guards
-    if token.ent_type_ in ("DATE", "TIME") or token.i == trigger.i:
+    if token.ent_type_ in lex.words["time_labels"] or token.i == trigger.i:
         return None
-    if token.lemma_.lower() not in _PEOPLE and (token.lemma_.lower() in lex.nouns or _is_instrument(token, lex)):
+    if token.lemma_.lower() not in lex.words["people"] and (token.lemma_.lower() in lex.nouns or _is_instrument(token, lex)):
         return None  # "the blast damaged ...": an event or a weapon is no actor or target
     return token
 
 
-def _clause_entities(trigger: Token, labels: set[str]) -> list[Span]:
+def _clause_entities(trigger: Token, labels: frozenset[str]) -> list[Span]:
     """Entities of the given labels inside the trigger's subtree, not inside a nested clause."""
     subtree = list(trigger.subtree)
     lo, hi = subtree[0].i, subtree[-1].i
@@ -379,13 +303,11 @@ def _clause_entities(trigger: Token, labels: set[str]) -> list[Span]:
     return out
 
 
-_PLACE_PREPS = {"in", "at", "near", "across", "inside", "outside", "throughout", "around", "on", "along", "into", "from", "over"}
 
-
-def _is_place_phrase(ent: Span) -> bool:
+def _is_place_phrase(ent: Span, lex: EventRules) -> bool:
     """A place the event happened at ("in Iraq", "on the Syrian border"), not a modifier ("US base")."""
     root = ent.root
-    if root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPS:
+    if root.dep_ == "pobj" and root.head.lower_ in lex.words["place_preps"]:
         return True
     return root.dep_ in ("npadvmod", "appos") and root.head.dep_ == "pobj"
 
@@ -401,16 +323,14 @@ def _attached_to(head: Token, trigger: Token) -> bool:
     return head.i == trigger.i and hops <= 2
 
 
-_LOCATIVE_PREPS = {"in", "at", "inside", "outside", "near", "into", "within", "beside"}
 
-
-def _place_noun(trigger: Token, lex: Lexicon) -> Span | None:
+def _place_noun(trigger: Token, lex: EventRules) -> Span | None:
     """With no named place, a place the text names with a common noun: "inside the training
     centre", "near the finish line"."""
     for prep in _children(trigger, "prep"):
-        if prep.lower_ in _LOCATIVE_PREPS:
+        if prep.lower_ in lex.words["common_place_preps"]:
             for obj in _children(prep, "pobj"):
-                if obj.pos_ == "NOUN" and not obj.ent_type_ and obj.lemma_.lower() in lex.place_nouns:
+                if obj.pos_ == "NOUN" and not obj.ent_type_ and obj.lemma_.lower() in lex.words["place_nouns"]:
                     return _phrase(obj)
     return None
 
@@ -419,9 +339,9 @@ def _inside(inner: Span, outer: Span | None) -> bool:
     return outer is not None and outer.start <= inner.start and inner.end <= outer.end
 
 
-def _modality(trigger: Token, lex: Lexicon, sentence: Span):
+def _modality(trigger: Token, lex: EventRules, sentence: Span):
     """(modality, negated, attribution source)."""
-    negated = any(c.lower_ in lex.negators and c.dep_ in ("neg", "det", "advmod") for c in trigger.children)
+    negated = any(c.lower_ in lex.words["negators"] and c.dep_ in ("neg", "det", "advmod") for c in trigger.children)
     chain = [trigger]
     tok = trigger
     while tok.head.i != tok.i and len(chain) < 8:
@@ -434,28 +354,32 @@ def _modality(trigger: Token, lex: Lexicon, sentence: Span):
     for i, node in enumerate(chain):
         lemma = node.lemma_.lower()
         kids = list(node.children)
-        if i <= 1 and any(c.dep_ == "aux" and c.lower_ in lex.hypothetical_aux for c in kids):
+        if i <= 1 and any(c.dep_ == "aux" and c.lower_ in lex.words["hypothetical_aux"] for c in kids):
             hypothetical = True
-        if i <= 1 and any(c.dep_ == "advmod" and c.lower_ in ("likely", "possibly", "perhaps", "maybe") for c in kids):
+        if i <= 1 and any(c.dep_ == "advmod" and c.lower_ in lex.words["hypothetical_adverbs"] for c in kids):
             hypothetical = True
         if i == 1 and prev.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj", "attr") and any(c.dep_ == "neg" for c in kids):
             negated = True
-        if node.i != trigger.i and prev.dep_ in ("xcomp", "ccomp") and lemma in lex.hypothetical_heads:
+        if node.i != trigger.i and prev.dep_ in ("xcomp", "ccomp") and lemma in lex.words["hypothetical_heads"]:
             hypothetical = True
-        if node.i != trigger.i and prev.dep_ in ("xcomp", "ccomp") and lemma in lex.demand_heads:
+        if node.i != trigger.i and prev.dep_ in ("xcomp", "ccomp") and lemma in lex.words["demand_heads"]:
             demanded = True
-        if node.i != trigger.i and prev.dep_ in ("ccomp", "parataxis") and lemma in lex.speech_verbs and not reported:
+        if node.i != trigger.i and prev.dep_ in ("ccomp", "parataxis") and lemma in lex.words["speech_verbs"] and not reported:
             reported = True
             subj = _children(node, "nsubj")
             source = _phrase(subj[0]).text if subj else None
-        if node.i != trigger.i and prev.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "if" for c in prev.children):
+        if node.i != trigger.i and prev.dep_ == "advcl" and \
+                any(c.dep_ == "mark" and c.lower_ in lex.words["hypothetical_marks"] for c in prev.children):
             hypothetical = True
-        if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in kids) and i == 0:
+        if any(c.dep_ == "mark" and c.lower_ in lex.words["hypothetical_marks"] for c in kids) and i == 0:
             hypothetical = True
         prev = node
     for tok in sentence:
-        if tok.lower_ == "according" and tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ == "to":
-            objs = _children(tok.doc[tok.i + 1], "pobj") or _children(tok, "pobj")
+        # "according to Reuters": the phrase's last word governs the source.
+        phrase = next((p for p in lex.words["according_to"] if sentence.doc[tok.i:tok.i + len(p.split())].text.lower() == p), None)
+        if phrase:
+            last = tok.doc[tok.i + len(phrase.split()) - 1]
+            objs = _children(last, "pobj") or _children(tok, "pobj")
             if objs:
                 reported = True
                 source = source or _phrase(objs[0]).text
@@ -464,37 +388,37 @@ def _modality(trigger: Token, lex: Lexicon, sentence: Span):
     return modality, negated, source
 
 
-def _number(token: Token) -> int | None:
+def _number(token: Token, lex: EventRules) -> int | None:
     text = token.lower_.replace(",", "")
     if text.isdigit():
         return int(text)
-    return _NUMBER_WORDS.get(text)
+    return lex.numbers.get(text)
 
 
-def _count(token: Token) -> int | None:
+def _count(token: Token, lex: EventRules) -> int | None:
     """How many the phrase counts: "three US troops", "five of the guards"."""
     for child in token.children:
-        if child.dep_ == "nummod" and _number(child) is not None:
-            return _number(child)
-    if token.dep_ == "pobj" and token.head.lower_ == "of":
-        return _number(token.head.head)
+        if child.dep_ == "nummod" and _number(child, lex) is not None:
+            return _number(child, lex)
+    if token.dep_ == "pobj" and token.head.lower_ in lex.words["measure_preps"]:
+        return _number(token.head.head, lex)
     return None
 
 
-def _casualties(trigger: Token, target: Token | None) -> tuple[int | None, int | None]:
+def _casualties(trigger: Token, target: Token | None, lex: EventRules) -> tuple[int | None, int | None]:
     lemma = trigger.lemma_.lower()
     victims = target
     if victims is None:
         return None, None
-    n = _count(victims)
-    if lemma in _KILL_LEMMAS:
+    n = _count(victims, lex)
+    if lemma in lex.words["kill_lemmas"]:
         return n, None
-    if lemma in _INJURE_LEMMAS:
+    if lemma in lex.words["injure_lemmas"]:
         return None, n
     return None, None
 
 
-def _mode(trigger: Token, etype: str, lex: Lexicon) -> str | None:
+def _mode(trigger: Token, etype: str, lex: EventRules) -> str | None:
     modes = lex.modes.get(etype) or {}
     if not modes:
         return None
@@ -506,63 +430,50 @@ def _mode(trigger: Token, etype: str, lex: Lexicon) -> str | None:
     return None
 
 
-_DONE_TO_TYPES = {"ASSAULT", "COERCE"}  # nominals whose "of" names the one they were done to
-_CONTAINING = {"contain", "hold", "store", "hide"}
-_LOSS_VERBS = {"lose"}
-_UNDERGOING_VERBS = {"come", "suffer", "sustain", "face", "receive"}  # light verbs whose subject undergoes the event
-_UNDERGOER_SUBJECT = {"die", "perish", "explode", "blast", "detonate", "crash", "collapse", "burn"}
-# Words that trigger an event or tell its mode and are people too: participants, not events or weapons.
-_PEOPLE = {"gunman", "gunmen", "sniper", "bomber", "arsonist", "protester", "demonstrator", "rioter"}
-_QUANTITY_HEADS = {"number", "dozen", "dozens", "hundreds", "thousands", "scores", "group", "handful", "lot", "total"}
-_BLAST_LEMMAS = {"explosion", "blast", "explode", "fire", "blaze", "burn"}
-_VIOLENT_CAUSES = {"wound", "injury", "gunshot", "bullet", "shrapnel", "burn", "torture", "beating", "stab"}
-_CAUSE_PREPS = {"by", "in", "after", "from"}  # "killed in / injured after / died from" the cause
-
-
 def _names_cause(t: Token, trigger: Token, words: frozenset[str]) -> bool:
     # A storm is a cause; "stormed" and the "Storm Corps" are not.
     return t.i != trigger.i and t.pos_ == "NOUN" and not t.ent_type_ and t.lemma_.lower() in words
 
 
-def _accidental_blast(blast: Token, lex: Lexicon) -> bool:
+def _accidental_blast(blast: Token, lex: EventRules) -> bool:
     """An explosion or fire of something that explodes by accident: a gas cylinder, a furnace."""
-    if blast.lemma_.lower() not in _BLAST_LEMMAS:
+    if blast.lemma_.lower() not in lex.words["blast_lemmas"]:
         return False
     exploded = [c for c in blast.children if c.dep_ in ("compound", "nsubj", "amod")]
     exploded += [g for c in exploded for g in c.children if g.dep_ in ("compound", "amod")]
-    return any(_names_cause(t, blast, lex.accidental_compounds) for t in exploded)
+    return any(_names_cause(t, blast, lex.words["accidental_compounds"]) for t in exploded)
 
 
-def _non_violent(trigger: Token, lex: Lexicon, sentence: Span) -> bool:
+def _non_violent(trigger: Token, lex: EventRules, sentence: Span) -> bool:
     """Deaths, injuries and blasts put down to nature, illness or accident ("a tsunami killed 43",
     "died of diabetes", "a gas explosion")."""
     scope = trigger.head if trigger.dep_ not in ("ROOT",) else trigger
-    if any(_names_cause(t, trigger, lex.non_violent_causes) for t in scope.subtree):
+    if any(_names_cause(t, trigger, lex.words["non_violent_causes"]) for t in scope.subtree):
         return True
     if _accidental_blast(trigger, lex):
         return True
     lemma = trigger.lemma_.lower()
     # "A gas explosion killed eight", "injured after a gas cylinder exploded": the accident's.
     causes = [c for c in trigger.children if c.dep_ in ("nsubj", "advcl")]
-    causes += [o for p in trigger.children if p.dep_ in ("agent", "prep") and p.lower_ in _CAUSE_PREPS
+    causes += [o for p in trigger.children if p.dep_ in ("agent", "prep") and p.lower_ in lex.words["accident_cause_preps"]
                for o in p.children if o.dep_ in ("pobj", "pcomp")]
-    if lemma in lex.outcome_lemmas and any(_accidental_blast(c, lex) for c in causes):
+    if lemma in lex.words["outcome_lemmas"] and any(_accidental_blast(c, lex) for c in causes):
         return True
-    if lemma in ("die", "death"):
+    if lemma in lex.words["death_lemmas"]:
         # "died of cancer", "death from malaria"; but "the death of a soldier" names the victim.
-        cause_preps = ("of", "from", "by") if lemma == "die" else ("from",)
+        cause_preps = lex.words["death_cause_preps"] if _is_verb(trigger) else lex.words["death_noun_cause_preps"]
         causes = [o for p in trigger.children if p.dep_ == "prep" and p.lower_ in cause_preps
                   for o in p.children if o.dep_ == "pobj"]
-        if causes and not any(c.lemma_.lower() in lex.nouns or c.lemma_.lower() in _VIOLENT_CAUSES for c in causes):
+        if causes and not any(c.lemma_.lower() in lex.nouns or c.lemma_.lower() in lex.words["violent_causes"] for c in causes):
             return True
     # An outcome (deaths, damage) in a sentence that names a natural hazard is put down to it.
-    return lemma in lex.outcome_lemmas and any(_names_cause(t, trigger, lex.natural_hazards) for t in sentence)
+    return lemma in lex.words["outcome_lemmas"] and any(_names_cause(t, trigger, lex.words["natural_hazards"]) for t in sentence)
 
 
-def _names_a_town(modifier: Token | None, trigger: Token, entity: dict | None) -> bool:
+def _names_a_town(modifier: Token | None, trigger: Token, entity: dict | None, lex: EventRules) -> bool:
     """The noun trigger's modifier is a place smaller than a country ("the Birmingham bombings")."""
     return (modifier is not None and entity is not None and modifier.head.i == trigger.i
-            and modifier.dep_ in ("compound", "nmod", "amod") and entity["label"] == "GPE"
+            and modifier.dep_ in ("compound", "nmod", "amod") and entity["label"] in lex.words["town_labels"]
             and not entity["entity_id"].startswith(COUNTRY_ID_PREFIXES))
 
 
@@ -612,6 +523,9 @@ class EventMention:
     quad_class: int
     intensity: int
     confidence: float
+    definite: bool = False
+    """A one-word trigger after a definite determiner ("the attack"): it may refer back to an
+    event told just before."""
 
 
 def _mention_index(doc: SpacyDoc) -> dict[int, dict]:
@@ -623,32 +537,43 @@ def _mention_index(doc: SpacyDoc) -> dict[int, dict]:
     return {m["start_char"]: m for m in sorted(rows, key=lambda m: m["end_char"] - m["start_char"])}
 
 
-def find_events(doc: SpacyDoc, lex: Lexicon) -> list[tuple[Span, EventMention]]:
-    """(trigger span, event) for every event the document tells, in document order."""
+def _matches(doc: SpacyDoc, matcher: Matcher) -> dict[int, dict[str, str]]:
+    """token index -> {word class: event type} from the trigger patterns."""
+    out: dict[int, dict[str, str]] = {}
+    for key, start, _ in matcher(doc):
+        etype, cls = doc.vocab.strings[key].split("|")
+        out.setdefault(start, {}).setdefault(cls, etype)
+    return out
+
+
+def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None) -> list[tuple[Span, EventMention]]:
+    """(trigger span, event) for every event the document tells, in document order. `matcher` is
+    `lex.matcher(doc.vocab)`, built once by the component."""
     entities_by_start = _mention_index(doc)
+    matched = _matches(doc, matcher or lex.matcher(doc.vocab))
     found = []
     for s_index, sentence in enumerate(doc.sents):
         for token in sentence:
-            trigger = _trigger(token, lex)
+            trigger = _trigger(token, lex, matched.get(token.i, {}))
             if not trigger:
                 continue
             etype, first, last, trigger_mode = trigger
             etype, trigger_mode = _in_context(token, etype, trigger_mode, sentence, lex)
-            if etype == "ASSAULT" and _non_violent(token, lex, sentence):
+            if etype in lex.casualty_types and _non_violent(token, lex, sentence):
                 continue
             actor_tok, target_tok = _arguments(token, etype, lex)
             actor = _phrase(actor_tok) if actor_tok is not None else None
             target = _phrase(target_tok) if target_tok is not None else None
-            places = [p for p in _clause_entities(token, _PLACE_LABELS)
-                      if _is_place_phrase(p) and _attached_to(p.root.head.head, token)
+            places = [p for p in _clause_entities(token, lex.words["place_labels"])
+                      if _is_place_phrase(p, lex) and _attached_to(p.root.head.head, token)
                       and not _inside(p, actor) and not _inside(p, target)]
-            dates = _clause_entities(token, {"DATE"})
+            dates = _clause_entities(token, lex.words["date_labels"])
             modality, negated, source = _modality(token, lex, sentence)
-            fatalities, injured = _casualties(token, target_tok) if etype == "ASSAULT" else (None, None)
+            fatalities, injured = _casualties(token, target_tok, lex) if etype in lex.casualty_types else (None, None)
             lo, hi = (first, last) if first.i <= last.i else (last, first)
             actor_ent, target_ent = _entity_for(actor, entities_by_start), _entity_for(target, entities_by_start)
             location = places[0] if places else _place_noun(token, lex)
-            if location is None and _names_a_town(actor_tok, token, actor_ent):
+            if location is None and _names_a_town(actor_tok, token, actor_ent, lex):
                 # "the Birmingham pub bombings": a town before the noun is where, not who;
                 # a country ("US strikes") stays the actor.
                 location, actor, actor_ent = actor, None, None
@@ -663,75 +588,7 @@ def find_events(doc: SpacyDoc, lex: Lexicon) -> list[tuple[Span, EventMention]]:
                 location_mention=location_ent["span"] if location_ent else None,
                 modality=modality, negated=negated, attribution_source=source, fatalities=fatalities,
                 injured=injured, quad_class=lex.quad_class[etype], intensity=lex.intensity[etype],
-                confidence=round(min(confidence, 1.0), 2))
+                confidence=round(min(confidence, 1.0), 2),
+                definite=len(doc[lo.i:hi.i + 1]) == 1 and lo.i > 0 and doc[lo.i - 1].lower_ in lex.words["definite_determiners"])
             found.append((doc[lo.i:hi.i + 1], event))
     return found
-
-
-class EventExtractor:
-    """spaCy component: the events a Doc tells, as trigger spans in `doc.spans["events"]` with
-    `span._.event` (an EventMention). Reads the entity mentions that `newsflow_entities` left."""
-
-    def __init__(self, nlp: Language, name: str, lexicon_path: str | None):
-        self.name = name
-        self.lexicon = load_lexicon(Path(lexicon_path) if lexicon_path else LEXICON_PATH)
-
-    def __call__(self, doc: SpacyDoc) -> SpacyDoc:
-        spans = []
-        for trigger, event in find_events(doc, self.lexicon):
-            span = Span(doc, trigger.start, trigger.end, label=event.event_type)
-            span._.event = event
-            spans.append(span)
-        doc.spans[EVENTS] = spans
-        return doc
-
-
-@Language.factory("newsflow_events", default_config={"lexicon_path": None}, requires=["doc.spans"])
-def make_event_extractor(nlp: Language, name: str, lexicon_path: str | None):
-    """The lexicon path defaults to the file shipped in tasks/nlp/data/."""
-    return EventExtractor(nlp, name, lexicon_path)
-
-
-def _compatible(a: dict, b: dict) -> bool:
-    """Two mentions could be one event: nothing they state contradicts the other."""
-    for key in ("target_entity_id", "location_entity_id", "actor_entity_id"):
-        if a[key] and b[key] and a[key] != b[key]:
-            return False
-    return a["negated"] == b["negated"]
-
-
-def _places(row: dict) -> set[str]:
-    return {row[k] for k in ("target_entity_id", "location_entity_id") if row[k]}
-
-
-_ANAPHOR = re.compile(r"^(?:the|this|that)\s+\w+$", re.IGNORECASE)
-
-
-def cluster_mentions(rows: list[dict], window: int = 1) -> list[dict]:
-    """Mentions of one event within a document share an event_cluster_id (the id of its first
-    mention). A mention joins an earlier cluster of its type, at most `window` sentences back and
-    contradicting none of its members, when it is in the same sentence as a member, names the same
-    target or place, or is a definite reference ("the attack")."""
-    text_before = {}
-    clusters: list[list[dict]] = []
-    for row in rows:
-        row["event_cluster_id"] = row["event_id"]
-        start = row["trigger_start"] - row["sentence_start"]
-        text_before[row["event_id"]] = row["sentence"][max(0, start - 5):start + len(row["trigger"])]
-        for members in reversed(clusters):
-            last = members[-1]
-            if row["sentence_index"] - last["sentence_index"] > window:
-                continue
-            if last["event_type"] != row["event_type"] or not all(_compatible(m, row) for m in members):
-                continue
-            same_sentence = any(m["sentence_index"] == row["sentence_index"] for m in members)
-            shared = any(_places(m) & _places(row) for m in members)
-            anaphor = bool(_ANAPHOR.match(text_before[row["event_id"]].strip())) and not row["trigger"].endswith("s")
-            plural = {m["trigger"].lower() != m["trigger_lemma"] and m["trigger"].endswith("s") for m in members + [row]}
-            if (same_sentence or shared or anaphor) and len(plural) == 1:
-                row["event_cluster_id"] = members[0]["event_id"]
-                members.append(row)
-                break
-        else:
-            clusters.append([row])
-    return rows
