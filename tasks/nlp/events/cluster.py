@@ -1,11 +1,21 @@
 """Mentions of one event in a document, joined under one event_cluster_id."""
 from __future__ import annotations
 
+from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES
+
+
+def _contradict(x: str | None, y: str | None) -> bool:
+    """Two entity ids of one role contradict unless they are one, or one is a country and the other
+    is not: "a US base" (linked to the country it belongs to) and "the Ain al-Asad airbase"."""
+    if not x or not y or x == y:
+        return False
+    return x.startswith(COUNTRY_ID_PREFIXES) == y.startswith(COUNTRY_ID_PREFIXES)
+
 
 def _compatible(a: dict, b: dict) -> bool:
     """Two mentions could be one event: nothing they state contradicts the other."""
     for key in ("target_entity_id", "location_entity_id", "actor_entity_id"):
-        if a[key] and b[key] and a[key] != b[key]:
+        if _contradict(a[key], b[key]):
             return False
     return a["negated"] == b["negated"]
 

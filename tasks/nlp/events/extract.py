@@ -164,20 +164,52 @@ def _children(token: Token, *deps: str) -> list[Token]:
     return [c for c in token.children if c.dep_ in deps]
 
 
-def _pobj_of(token: Token, preps: frozenset[str]) -> Token | None:
+def _pobj_of(token: Token, preps: frozenset[str], lex: EventRules) -> Token | None:
+    """The object of the token's first preposition among `preps` that is no time ("On Thursday,
+    rockets were fired at a base": the base)."""
     for prep in _children(token, "prep"):
         if prep.lower_ in preps:
-            objs = _children(prep, "pobj")
+            objs = [o for o in _children(prep, "pobj") if o.ent_type_ not in lex.words["time_labels"]]
             if objs:
                 return objs[0]
     return None
 
 
-def _governing_verb(token: Token) -> Token | None:
+def _target_preps(etype: str, preps: frozenset[str], lex: EventRules) -> frozenset[str]:
+    """Prepositions whose object is the target; for a topical type, not those naming a topic
+    ("talks on the future")."""
+    return preps - lex.words["topic_preps"] if etype in lex.topical else preps
+
+
+def _finite(verb: Token) -> bool:
+    return verb.tag_ in ("VBD", "VBZ", "VBP", "MD") or any(
+        c.dep_ in ("aux", "auxpass") and c.tag_ in ("VBD", "VBZ", "VBP", "MD") for c in verb.children)
+
+
+def _infinitive(verb: Token) -> bool:
+    return any(c.dep_ == "aux" and c.tag_ == "TO" for c in verb.children)
+
+
+def _clause_head(verb: Token) -> Token:
+    """The verb a conjunct shares its subject and its clause with. "want the US to withdraw and have
+    been pressuring X": a finite conjunct of an infinitive is conjoined with the infinitive's
+    governor ("want"), whatever the parser attached it to."""
+    head = verb.head
+    if verb.dep_ == "conj" and _infinitive(head) and _finite(verb) and head.head.i != head.i:
+        return head.head
+    return head
+
+
+def _governing_verb(token: Token, lex: EventRules) -> Token | None:
     """For a nominal trigger, the verb whose object or subject it is ("held talks", "came under attack")."""
     head = token
-    if token.dep_ == "pobj" and token.head.dep_ == "prep":
-        head = token.head
+    if token.dep_ == "pobj" and token.head.lower_ in lex.words["measure_preps"] and \
+            {token.head.head.lemma_.lower(), token.head.head.lower_} & lex.words["quantity_heads"]:
+        head = token.head.head  # "came under hundreds of attacks": the verb governs the quantity
+    if head.dep_ == "pobj" and head.head.dep_ == "prep":
+        head = head.head
+    if head.dep_ == "prep" and head.lower_ in lex.words["temporal_preps"]:
+        return None  # "came after talks": a time, not a part in them
     if head.dep_ in ("dobj", "nsubj", "nsubjpass", "attr", "prep", "pobj") and head.head.pos_ in ("VERB", "AUX"):
         return head.head
     return None
@@ -193,7 +225,7 @@ def _arguments(trigger: Token, etype: str, lex: EventRules):
         if passive:
             target = passive[0]
             actor = agent[0] if agent else None
-            aimed_at = _pobj_of(trigger, lex.words["aimed_at_preps"])
+            aimed_at = _pobj_of(trigger, lex.words["aimed_at_preps"], lex)
             if aimed_at is not None and _is_instrument(target, lex):
                 target = aimed_at  # "rockets were fired at a base": the rockets are the means
         elif trigger.lemma_.lower() in lex.words["loss_verbs"] and objs and \
@@ -212,7 +244,7 @@ def _arguments(trigger: Token, etype: str, lex: EventRules):
             if target is not None and _is_instrument(target, lex):
                 target = None  # "set off a car bomb": the bomb is the means, not the target
             if target is not None and f"{trigger.lemma_.lower()} {target.lemma_.lower()}" in lex.verb_object:
-                target = _pobj_of(trigger, lex.words["verb_object_target_preps"])  # "set fire to the mosque": the fire is the event
+                target = _pobj_of(trigger, lex.words["verb_object_target_preps"], lex)  # "set fire to the mosque": the fire is the event
         if trigger.dep_ == "acl" and not subj and not passive and trigger.head.pos_ in ("NOUN", "PROPN", "PRON"):
             # A participle describing a noun: "the guards abducted by gunmen" are the ones it was
             # done to; "gunmen attacking the base" are the ones who did it.
@@ -222,10 +254,10 @@ def _arguments(trigger: Token, etype: str, lex: EventRules):
                 target, actor = trigger.head, agent[0] if agent else actor
         adjunct = trigger.dep_ == "advcl" and trigger.tag_ == "VBG"  # "a bomber blew himself up, killing six"
         if actor is None and (trigger.dep_ in ("xcomp", "conj") or adjunct) and trigger.head.pos_ in ("VERB", "AUX"):
-            inherited = _children(trigger.head, "nsubj")
+            inherited = _children(_clause_head(trigger), "nsubj")
             actor = inherited[0] if inherited else None
         if target is None:
-            target = _pobj_of(trigger, lex.words["verb_target_preps"])
+            target = _pobj_of(trigger, _target_preps(etype, lex.words["verb_target_preps"], lex), lex)
         if target is not None and target.lemma_.lower() in lex.words["want_verbs"]:
             target = None
         for child in _children(trigger, "xcomp", "ccomp"):
@@ -233,6 +265,10 @@ def _arguments(trigger: Token, etype: str, lex: EventRules):
             subj2 = _children(child, "nsubj")
             if target is None and subj2:
                 target = subj2[0]
+            # "voted to oust their occupiers": a demand to act on someone names them.
+            if target is None and etype == lex.demand_type and trigger.lemma_.lower() in lex.words["clause_heads"]:
+                acted_on = _children(child, "dobj")
+                target = acted_on[0] if acted_on else None
     elif trigger.pos_ == "ADJ":
         # "left eight policemen dead": the one left dead is the verb's object; "were shot dead by
         # police": its passive subject, and the agent is the actor.
@@ -243,18 +279,18 @@ def _arguments(trigger: Token, etype: str, lex: EventRules):
         actor = agent[0] if agent else None
     else:
         poss = _children(trigger, "poss")
-        by = _pobj_of(trigger, lex.words["noun_actor_preps"])
+        by = _pobj_of(trigger, lex.words["noun_actor_preps"], lex)
         modifier = [c for c in trigger.children if c.dep_ in ("amod", "compound", "nmod") and c.ent_type_ in lex.words["actor_labels"]]
         actor = poss[0] if poss else by or (modifier[0] if modifier else None)
-        target = _pobj_of(trigger, lex.words["noun_target_preps"])
+        target = _pobj_of(trigger, _target_preps(etype, lex.words["noun_target_preps"], lex), lex)
         if target is None and etype in lex.done_to:
             # "the killing of a police officer", "the arrest of the mayor": what it was done to.
-            target = _pobj_of(trigger, lex.words["done_to_preps"])
+            target = _pobj_of(trigger, lex.words["done_to_preps"], lex)
         if target is None and etype in lex.done_to:
             # "the pub bombings", "a market attack": the place hit.
             target = next((c for c in trigger.children if c.dep_ == "compound" and c.pos_ == "NOUN"
                            and not c.ent_type_ and c.lemma_.lower() in lex.words["place_nouns"]), None)
-        verb = _governing_verb(trigger)
+        verb = _governing_verb(trigger, lex)
         if verb is not None and actor is None and verb.lemma_.lower() in lex.words["light_verbs"]:
             subj = _children(verb, "nsubj")
             if subj and verb.lemma_.lower() not in lex.words["undergoing_verbs"]:
@@ -272,7 +308,7 @@ def _argument_head(token: Token | None, trigger: Token, lex: EventRules) -> Toke
     if lemma in lex.words["relative_pronouns"] and token.head.dep_ == "relcl":
         token = token.head.head  # "the men who attacked": the men
         lemma = token.lemma_.lower()
-    if lemma in lex.words["quantity_heads"] or token.pos_ == "NUM":
+    if lemma in lex.words["quantity_heads"] or token.lower_ in lex.words["quantity_heads"] or token.pos_ == "NUM":
         of = [o for p in _children(token, "prep") if p.lower_ in lex.words["measure_preps"] for o in _children(p, "pobj")]
         if of:
             token = of[0]  # "a number of protesters", "five of the guards": the protesters, the guards
@@ -339,13 +375,43 @@ def _inside(inner: Span, outer: Span | None) -> bool:
     return outer is not None and outer.start <= inner.start and inner.end <= outer.end
 
 
+def _first_conjunct(token: Token) -> Token:
+    while token.dep_ == "conj" and token.head.i != token.i:
+        token = token.head
+    return token
+
+
+def _negated_phrase(head: Token, lex: EventRules) -> bool:
+    """"no casualties", "none", "nobody": a noun phrase that says there was none."""
+    return head.lower_ in lex.words["negators"] and head.pos_ in ("PRON", "NOUN") or any(
+        c.dep_ == "det" and c.lower_ in lex.words["negating_determiners"] for c in head.children)
+
+
+def _no_specific_event(trigger: Token, lex: EventRules) -> bool:
+    """An event noun that names no event that happened: "all the death, displacement, and
+    destruction" (a predeterminer over definite event nouns sums up what the writer deplores),
+    "any attack on non-military targets", "such bombings" (a kind of event)."""
+    head = _first_conjunct(trigger)
+    if head.pos_ not in ("NOUN", "PROPN") or trigger.pos_ not in ("NOUN", "PROPN"):
+        return False
+    kids = list(head.children)
+    summing = any(c.dep_ in ("predet", "det") and c.lower_ in lex.words["rhetorical_determiners"] for c in kids)
+    definite = any(c.dep_ in ("det", "poss") and c.lower_ in lex.words["definite_determiners"] for c in kids)
+    generic = any(c.dep_ in ("det", "predet", "amod") and c.lower_ in lex.words["generic_determiners"] for c in kids)
+    return summing and definite or generic
+
+
 def _modality(trigger: Token, lex: EventRules, sentence: Span):
     """(modality, negated, attribution source)."""
     negated = any(c.lower_ in lex.words["negators"] and c.dep_ in ("neg", "det", "advmod") for c in trigger.children)
+    # "no casualties or damage was reported": the first conjunct's determiner negates them all;
+    # "no US personnel were wounded", "none of them was hurt": a negated subject negates the verb.
+    negated = negated or _negated_phrase(_first_conjunct(trigger), lex) or (_is_verb(trigger) and any(
+        _negated_phrase(_first_conjunct(c), lex) for c in _children(trigger, "nsubj", "nsubjpass")))
     chain = [trigger]
     tok = trigger
     while tok.head.i != tok.i and len(chain) < 8:
-        tok = tok.head
+        tok = _clause_head(tok)
         chain.append(tok)
     hypothetical = demanded = False
     source = None
@@ -452,6 +518,11 @@ def _non_violent(trigger: Token, lex: EventRules, sentence: Span) -> bool:
         return True
     if _accidental_blast(trigger, lex):
         return True
+    # "two accidental explosions", "the device detonated accidentally, killing three".
+    described = list(trigger.children) + (list(trigger.head.children) if trigger.dep_ in ("advcl", "conj") else [])
+    accidental = lex.words["accident_modifiers"]
+    if any(c.dep_ in ("amod", "advmod") and (c.lemma_.lower() in accidental or c.lower_ in accidental) for c in described):
+        return True
     lemma = trigger.lemma_.lower()
     # "A gas explosion killed eight", "injured after a gas cylinder exploded": the accident's.
     causes = [c for c in trigger.children if c.dep_ in ("nsubj", "advcl")]
@@ -537,6 +608,30 @@ def _mention_index(doc: SpacyDoc) -> dict[int, dict]:
     return {m["start_char"]: m for m in sorted(rows, key=lambda m: m["end_char"] - m["start_char"])}
 
 
+def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules) -> Token | Span | None:
+    """An argument as the participant it names: a demonstrative ("that") names none; a personal
+    pronoun stands for the nearest entity mention before it, in its sentence or the two before, of
+    a compatible kind ("they": an organization, country or group; "he": a person), else none."""
+    if token is None or not isinstance(token, Token):
+        return token
+    if token.lower_ in lex.words["demonstratives"] and token.pos_ in ("PRON", "DET", "SCONJ"):
+        return None  # "that", "this", "which": no participant the text names
+    if token.lower_ not in lex.words["personal_pronouns"] or token.pos_ != "PRON":
+        return token  # "US" is no "us"
+    if token.lower_ in lex.words["person_pronouns"]:
+        labels = lex.words["person_labels"]
+    elif token.lower_ in lex.words["group_pronouns"]:
+        labels = lex.words["group_labels"]
+    else:
+        return None  # "I", "we", "you": the writer or the reader, no participant the text names
+    sentences = list(doc.sents)
+    index = next(i for i, s in enumerate(sentences) if s.start <= token.i < s.end)
+    earliest = sentences[max(0, index - 2)].start
+    mentions = doc.spans[MENTIONS] if MENTIONS in doc.spans else []
+    before = [m for m in mentions if earliest <= m.start and m.end <= token.i and m.label_ in labels]
+    return before[-1] if before else None
+
+
 def _matches(doc: SpacyDoc, matcher: Matcher) -> dict[int, dict[str, str]]:
     """token index -> {word class: event type} from the trigger patterns."""
     out: dict[int, dict[str, str]] = {}
@@ -561,9 +656,17 @@ def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None) 
             etype, trigger_mode = _in_context(token, etype, trigger_mode, sentence, lex)
             if etype in lex.casualty_types and _non_violent(token, lex, sentence):
                 continue
+            if _no_specific_event(token, lex):
+                continue
             actor_tok, target_tok = _arguments(token, etype, lex)
-            actor = _phrase(actor_tok) if actor_tok is not None else None
-            target = _phrase(target_tok) if target_tok is not None else None
+            actor, target = _participant(actor_tok, doc, lex), _participant(target_tok, doc, lex)
+            # A pronoun resolved to a mention is that mention; its own token is no argument head.
+            actor_tok = actor if isinstance(actor, Token) else None
+            target_tok = target if isinstance(target, Token) else target.root if target is not None else None
+            actor = _phrase(actor) if isinstance(actor, Token) else actor
+            if actor is None and etype in lex.actor_needed and token.pos_ in ("NOUN", "PROPN"):
+                continue  # "the threat of terrorism": a danger, not someone's threat
+            target = _phrase(target) if isinstance(target, Token) else target
             places = [p for p in _clause_entities(token, lex.words["place_labels"])
                       if _is_place_phrase(p, lex) and _attached_to(p.root.head.head, token)
                       and not _inside(p, actor) and not _inside(p, target)]

@@ -39,20 +39,22 @@ WORD_CLASSES = {"VERB": ["VERB", "AUX"], "NOUN": ["NOUN", "PROPN"], "ADJ": ["ADJ
 """A trigger pattern's POS -> the spaCy parts of speech it matches."""
 
 WORD_SET_FILES = {
-    "trigger_cues.jsonl": ("want_verbs", "clause_heads", "light_verbs", "undergoing_verbs", "named_not_events"),
+    "trigger_cues.jsonl": ("want_verbs", "clause_heads", "light_verbs", "undergoing_verbs", "named_not_events",
+                           "temporal_preps"),
     "arguments.jsonl": ("loss_verbs", "undergoer_subject", "victim_subject", "people", "quantity_heads",
                         "relative_pronouns", "containing_verbs", "measure_preps", "aimed_at_preps",
                         "verb_target_preps", "noun_target_preps", "done_to_preps", "noun_actor_preps",
                         "verb_object_target_preps", "place_labels", "place_preps", "common_place_preps",
                         "place_nouns", "kill_lemmas", "injure_lemmas", "topic_preps", "personal_pronouns",
                         "demonstratives", "actor_labels", "time_labels", "date_labels",
-                        "definite_determiners", "town_labels"),
+                        "definite_determiners", "town_labels", "person_pronouns", "group_pronouns",
+                        "person_labels", "group_labels"),
     "modality.jsonl": ("negators", "negating_determiners", "hypothetical_aux", "hypothetical_adverbs",
                        "hypothetical_heads", "hypothetical_marks", "demand_heads", "speech_verbs",
-                       "according_to", "rhetorical_determiners"),
+                       "according_to", "rhetorical_determiners", "generic_determiners"),
     "causes.jsonl": ("non_violent_causes", "accidental_compounds", "blast_lemmas", "natural_hazards",
                      "outcome_lemmas", "accident_cause_preps", "death_cause_preps", "death_noun_cause_preps",
-                     "violent_causes", "death_lemmas"),
+                     "violent_causes", "death_lemmas", "accident_modifiers"),
 }
 """Which named word sets each word-set file holds: exactly these."""
 
@@ -61,7 +63,7 @@ _SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "types.jsonl": {"type": ((str,), True), "quad_class": ((int,), True), "intensity": ((int,), True),
                     "done_to": ((bool,), False), "topical": ((bool,), False), "demand": ((bool,), False),
                     "told_by_modifiers": ((bool,), False), "casualties": ((bool,), False),
-                    "comment": ((str,), False)},
+                    "noun_needs_actor": ((bool,), False), "comment": ((str,), False)},
     "triggers.jsonl": {"type": ((str,), True), "pattern": ((list,), True), "comment": ((str,), False)},
     "phrasal_verbs.jsonl": {"type": ((str,), True), "verb": ((str,), True), "particle": ((str,), True),
                             "comment": ((str,), False)},
@@ -122,6 +124,8 @@ class EventRules:
     """Types a participle or noun modifying another noun still tells ("wounded soldiers")."""
     demand_type: str
     casualty_types: frozenset[str]
+    actor_needed: frozenset[str]
+    """Types whose nouns tell an event only with someone doing it ("Iran's threat", not "the threat of terrorism")."""
     """Types whose deaths and injuries are counted, unless nature, illness or accident caused them."""
     """The type of "want X to ..." and "voted to ..."."""
     numbers: dict[str, int]
@@ -208,7 +212,7 @@ def load_rules(directory: str | Path = PATTERNS_DIR) -> EventRules:
     vocab = Vocab()
 
     types = _File(directory / "types.jsonl")
-    quad, intensity, done_to, topical, modifiers, demand, casualties = {}, {}, set(), set(), set(), [], set()
+    quad, intensity, done_to, topical, modifiers, demand, casualties, needs_actor = {}, {}, set(), set(), set(), [], set(), set()
     for line, e in types.entries:
         if e["type"] in quad:
             types.fail(line, f"type {e['type']} defined twice")
@@ -223,6 +227,8 @@ def load_rules(directory: str | Path = PATTERNS_DIR) -> EventRules:
             topical.add(e["type"])
         if e.get("told_by_modifiers"):
             modifiers.add(e["type"])
+        if e.get("noun_needs_actor"):
+            needs_actor.add(e["type"])
         if e.get("casualties"):
             casualties.add(e["type"])
         if e.get("demand"):
@@ -340,4 +346,5 @@ def load_rules(directory: str | Path = PATTERNS_DIR) -> EventRules:
 
     return EventRules(str(directory), tuple(patterns), phrasal, vobj, tuple(object_rules), senses,
                       tuple(context_rules), modes, quad, intensity, frozenset(done_to), frozenset(topical),
-                      frozenset(modifiers), demand[0], frozenset(casualties), numbers, words)
+                      frozenset(modifiers), demand[0], frozenset(casualties),
+                      frozenset(needs_actor), numbers, words)
