@@ -297,7 +297,14 @@ def _arguments(trigger: Token, etype: str, lex: EventRules):
                 actor = subj[0]
             elif subj and target is None:
                 target = subj[0]  # "bases came under attack", "13 people suffered injuries"
-    return _argument_head(actor, trigger, lex), _argument_head(target, trigger, lex)
+    actor_head = _argument_head(actor, trigger, lex)
+    if actor_head is None and actor is not None and _is_verb(trigger) and actor.i != trigger.i and (
+            (actor.dep_ == "nsubj" and actor.head.i == trigger.i)
+            or (actor.head.dep_ == "agent" and actor.head.head.i == trigger.i)):
+        # "the attack targeted the airbase", "the base was not hit by the rockets": with no one else
+        # named, the event or the weapon the verb's subject or agent names is what did it.
+        actor_head = actor
+    return actor_head, _argument_head(target, trigger, lex)
 
 
 def _argument_head(token: Token | None, trigger: Token, lex: EventRules) -> Token | None:
@@ -330,7 +337,11 @@ def _clause_entities(trigger: Token, labels: frozenset[str]) -> list[Span]:
         tok = ent.root
         nested = False
         while tok.i != trigger.i and tok.head.i != tok.i:
-            if tok.dep_ in ("relcl", "advcl", "ccomp") and tok.i != ent.root.i:
+            # A clause of its own owns its dates and places: a relative, adverbial or complement
+            # clause, or a verb conjoined with the trigger ("pressured the militias to stop, and
+            # there have been attacks since February").
+            if tok.i != ent.root.i and (tok.dep_ in ("relcl", "advcl", "ccomp")
+                                        or (tok.dep_ == "conj" and _is_verb(tok) and tok.head.i == trigger.i)):
                 nested = True
                 break
             tok = tok.head
@@ -505,6 +516,10 @@ def _accidental_blast(blast: Token, lex: EventRules) -> bool:
     """An explosion or fire of something that explodes by accident: a gas cylinder, a furnace."""
     if blast.lemma_.lower() not in lex.words["blast_lemmas"]:
         return False
+    accidental = lex.words["accident_modifiers"]
+    if any(c.dep_ in ("amod", "advmod") and (c.lemma_.lower() in accidental or c.lower_ in accidental)
+           for c in blast.children):
+        return True  # "two accidental explosions", "the device detonated accidentally"
     exploded = [c for c in blast.children if c.dep_ in ("compound", "nsubj", "amod")]
     exploded += [g for c in exploded for g in c.children if g.dep_ in ("compound", "amod")]
     return any(_names_cause(t, blast, lex.words["accidental_compounds"]) for t in exploded)
@@ -595,8 +610,31 @@ class EventMention:
     intensity: int
     confidence: float
     definite: bool = False
+    actor_mentions: tuple[Span, ...] = ()
+    """Every entity the actor names, coordinated ones too: "US and Iraqi officials" links the US
+    and Iraq (`actor_mention`, the warehouse's actor_entity_id, is the first of them)."""
+    target_mentions: tuple[Span, ...] = ()
     """A one-word trigger after a definite determiner ("the attack"): it may refer back to an
     event told just before."""
+
+
+def _coordinated_mentions(phrase: Span | None, first: dict | None, doc: SpacyDoc) -> tuple[Span, ...]:
+    """The entity mentions a phrase names: the one linked first, then every other mention in the
+    phrase that no preposition separates from its head ("US and Iraqi officials": the US and
+    Iraq; "the mayor of London": the mayor's entity only)."""
+    if phrase is None or first is None:
+        return ()
+    found = [first["span"]]
+    for mention in doc.spans[MENTIONS] if MENTIONS in doc.spans else []:
+        if mention == first["span"] or not (phrase.start <= mention.start and mention.end <= phrase.end):
+            continue
+        tok, separated = mention.root, False
+        while tok.i != phrase.root.i and phrase.start <= tok.head.i < phrase.end and tok.head.i != tok.i:
+            separated = separated or tok.dep_ in ("prep", "pobj", "relcl", "acl", "appos")
+            tok = tok.head
+        if not separated and all(m.kb_id_ != mention.kb_id_ for m in found):
+            found.append(mention)
+    return tuple(found)
 
 
 def _mention_index(doc: SpacyDoc) -> dict[int, dict]:
@@ -611,7 +649,8 @@ def _mention_index(doc: SpacyDoc) -> dict[int, dict]:
 def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules) -> Token | Span | None:
     """An argument as the participant it names: a demonstrative ("that") names none; a personal
     pronoun stands for the nearest entity mention before it, in its sentence or the two before, of
-    a compatible kind ("they": an organization, country or group; "he": a person), else none."""
+    a compatible kind ("they": an organization, country or group; "he": a person), a subject
+    before any other, else none."""
     if token is None or not isinstance(token, Token):
         return token
     if token.lower_ in lex.words["demonstratives"] and token.pos_ in ("PRON", "DET", "SCONJ"):
@@ -629,7 +668,9 @@ def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules) -> 
     earliest = sentences[max(0, index - 2)].start
     mentions = doc.spans[MENTIONS] if MENTIONS in doc.spans else []
     before = [m for m in mentions if earliest <= m.start and m.end <= token.i and m.label_ in labels]
-    return before[-1] if before else None
+    # The nearest subject first ("Hamas fired rockets at Israel. They also attacked ..."), else the nearest.
+    subjects = [m for m in before if m.root.dep_ in ("nsubj", "nsubjpass")]
+    return subjects[-1] if subjects else before[-1] if before else None
 
 
 def _matches(doc: SpacyDoc, matcher: Matcher) -> dict[int, dict[str, str]]:
@@ -689,6 +730,8 @@ def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None) 
                 actor_mention=actor_ent["span"] if actor_ent else None,
                 target_mention=target_ent["span"] if target_ent else None,
                 location_mention=location_ent["span"] if location_ent else None,
+                actor_mentions=_coordinated_mentions(actor, actor_ent, doc),
+                target_mentions=_coordinated_mentions(target, target_ent, doc),
                 modality=modality, negated=negated, attribution_source=source, fatalities=fatalities,
                 injured=injured, quad_class=lex.quad_class[etype], intensity=lex.intensity[etype],
                 confidence=round(min(confidence, 1.0), 2),
