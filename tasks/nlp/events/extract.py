@@ -1,13 +1,17 @@
 """Events from the dependency parse: who did what to whom, where and when, and how the text says it.
 
-A trigger is a verb or noun matched by a trigger pattern (data/events/triggers.jsonl), a phrasal verb
-("draw down"), or a verb with its object ("ship arms"). Arguments come only from the trigger's own
-clause: actor (subject, passive agent, possessor or demonym of a nominal, the subject of a light
-verb, the noun an -ing participle describes), target (object, passive subject, at/on/against-phrase,
-the noun a past participle describes), location and date (entities in the trigger's subtree; with no
-named place, a place noun after in/at/inside/near: "inside the training centre"). Modality:
-asserted, reported (an attribution verb or "according to" governs the trigger), hypothetical
-(would/could/if/want-to/likely) or demanded; negation from the trigger's or its governor's negators.
+Every word and rule is data (tasks/nlp/data/events/, read by rules.py); this module is the grammar
+that applies them. A trigger is a token the trigger patterns match (a verb, noun or predicative
+adjective), a phrasal verb ("draw down"), or a verb with its object ("ship arms"); what the verb
+acts on, a noun's modifier or the sentence may change its type or cancel it. Arguments come only
+from the trigger's own clause: actor (subject, passive agent, possessor or demonym of a nominal, the
+subject of a light verb or of the clause a conjunct shares, the noun an -ing participle describes),
+target (object, passive subject, at/on/against-phrase unless it names a topic, the noun a past
+participle describes), location and date (entities of the trigger's clause, not of a clause of its
+own; with no named place, a place noun: "inside the training centre"). Pronouns stand for the
+nearest compatible entity mention or for nothing. Modality: asserted, reported (an attribution verb
+or "according to"), hypothetical (would/could/if/want-to/likely) or demanded; negation from the
+trigger's, its governor's or its noun phrase's negators ("no casualties or damage").
 """
 from __future__ import annotations
 
