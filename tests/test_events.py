@@ -43,6 +43,18 @@ def test_every_trigger_pattern_compiles_in_a_spacy_matcher():
     assert len(rules.matcher(Vocab())) > 0
 
 
+def test_every_role_pattern_compiles_in_a_spacy_dependency_matcher():
+    from spacy.matcher import DependencyMatcher
+
+    from tasks.nlp.events.rules import ROLE_RULES
+
+    entries = _entries("roles.jsonl")
+    assert sorted(e["name"] for _, e in entries) == sorted(ROLE_RULES)
+    for line, entry in entries:
+        DependencyMatcher(Vocab(), validate=True).add(f"line {line}", [entry["pattern"]])
+        assert {"trigger", entry["role"]} <= {node["RIGHT_ID"] for node in entry["pattern"]}
+
+
 def test_no_lemma_is_under_two_types_unless_a_rule_tells_them_apart():
     rules = load_rules()
     by_lemma = {}
@@ -82,8 +94,14 @@ def test_every_word_set_the_code_reads_is_in_its_file():
     ("object_rules.jsonl", 1, '{"type": null, "verbs": ["thank"], "objects": [], "comment": "x"}', "'objects' is empty"),
     ("modality.jsonl", 1, '{"name": "negatorz", "words": ["not"], "comment": "x"}', "unknown word set 'negatorz'"),
     ("types.jsonl", 1, '{"type": "ASSAULT", "quad_class": 9, "intensity": -10}', "quad_class is 1..4"),
+    ("roles.jsonl", 2, '{"name": "verb_target", "role": "target", "comment": "x", "pattern": '
+                       '[{"RIGHT_ID": "trigger", "RIGHT_ATTRS": {}}, {"LEFT_ID": "trigger", "REL_OP": "?!", '
+                       '"RIGHT_ID": "target", "RIGHT_ATTRS": {"DEP": "pobj"}}]}', "not a valid spaCy DependencyMatcher pattern"),
+    ("roles.jsonl", 1, '{"name": "aimed_at", "role": "target", "comment": "x", "pattern": '
+                       '[{"RIGHT_ID": "verb", "RIGHT_ATTRS": {}}]}', 'needs a node "trigger"'),
 ], ids=["duplicate-trigger", "lemma-under-two-types", "bad-word-class", "unknown-type", "unknown-key",
-        "broken-json", "empty-list", "unknown-word-set", "quad-class-out-of-range"])
+        "broken-json", "empty-list", "unknown-word-set", "quad-class-out-of-range", "bad-role-operator",
+        "role-without-trigger-node"])
 def test_a_bad_entry_stops_the_load_with_file_line_and_reason(tmp_path, name, line, bad, reason):
     folder = tmp_path / "events"
     shutil.copytree(PATTERNS_DIR, folder)

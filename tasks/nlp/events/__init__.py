@@ -12,7 +12,7 @@ from spacy.tokens import Span
 
 from tasks.nlp.events.cluster import cluster_mentions
 from tasks.nlp.events.extract import EVENTS, EventMention, find_events
-from tasks.nlp.events.rules import PATTERNS_DIR, EventRules, load_rules
+from tasks.nlp.events.rules import PATTERNS_DIR, EventRules, load_rules, role_matcher
 
 __all__ = ["EVENTS", "EventMention", "EventExtractor", "EventRules", "PATTERNS_DIR", "cluster_mentions",
            "find_events", "load_rules", "make_event_extractor"]
@@ -26,10 +26,11 @@ class EventExtractor:
         self.name = name
         self.rules = load_rules(Path(patterns_dir) if patterns_dir else PATTERNS_DIR)
         self.matcher = self.rules.matcher(nlp.vocab)
+        self.roles_matcher = role_matcher(self.rules, nlp.vocab)
 
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
         spans = []
-        for trigger, event in find_events(doc, self.rules, self.matcher):
+        for trigger, event in find_events(doc, self.rules, self.matcher, self.roles_matcher):
             span = Span(doc, trigger.start, trigger.end, label=event.event_type)
             span._.event = event
             spans.append(span)

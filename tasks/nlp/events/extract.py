@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spacy.tokens import Doc as SpacyDoc
-from spacy.matcher import Matcher
+from spacy.matcher import DependencyMatcher, Matcher
 from spacy.tokens import Span, Token
 
 from tasks.nlp.entities import MENTIONS
-from tasks.nlp.events.rules import EventRules
+from tasks.nlp.events.rules import EventRules, role_matcher
 from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES
 
 # The grammar the rules read (spaCy's English dependency labels), not words: those are in the data.
@@ -168,21 +168,31 @@ def _children(token: Token, *deps: str) -> list[Token]:
     return [c for c in token.children if c.dep_ in deps]
 
 
-def _pobj_of(token: Token, preps: frozenset[str], lex: EventRules) -> Token | None:
-    """The object of the token's first preposition among `preps` that is no time ("On Thursday,
-    rockets were fired at a base": the base)."""
-    for prep in _children(token, "prep"):
-        if prep.lower_ in preps:
-            objs = [o for o in _children(prep, "pobj") if o.ent_type_ not in lex.words["time_labels"]]
-            if objs:
-                return objs[0]
-    return None
+Roles = dict[tuple[int, str], list[tuple[int, int]]]
+"""(trigger index, role rule) -> (preposition index, argument index) of every match of roles.jsonl."""
 
 
-def _target_preps(etype: str, preps: frozenset[str], lex: EventRules) -> frozenset[str]:
-    """Prepositions whose object is the target; for a topical type, not those naming a topic
-    ("talks on the future")."""
-    return preps - lex.words["topic_preps"] if etype in lex.topical else preps
+def _role_matches(doc: SpacyDoc, matcher: DependencyMatcher, lex: EventRules) -> Roles:
+    roles: Roles = {}
+    ids = {name: [n["RIGHT_ID"] for n in pattern] for name, _, pattern in lex.role_patterns}
+    role_of = {name: role for name, role, _ in lex.role_patterns}
+    for key, tokens in matcher(doc):
+        name = doc.vocab.strings[key]
+        nodes = dict(zip(ids[name], tokens))
+        roles.setdefault((nodes["trigger"], name), []).append((nodes.get("prep", nodes[role_of[name]]), nodes[role_of[name]]))
+    return roles
+
+
+def _role(trigger: Token, name: str, roles: Roles, skip_preps: frozenset[str] = frozenset()) -> Token | None:
+    """The argument the role rule `name` (roles.jsonl) finds for the trigger: of several, the one
+    after the first preposition ("On Thursday, rockets were fired at a base": the base)."""
+    found = sorted(m for m in roles.get((trigger.i, name), []) if trigger.doc[m[0]].lower_ not in skip_preps)
+    return trigger.doc[found[0][1]] if found else None
+
+
+def _topics(etype: str, lex: EventRules) -> frozenset[str]:
+    """Prepositions whose object is a topic, not a target, for a topical type ("talks on the future")."""
+    return lex.words["topic_preps"] if etype in lex.topical else frozenset()
 
 
 def _finite(verb: Token) -> bool:
@@ -219,7 +229,7 @@ def _governing_verb(token: Token, lex: EventRules) -> Token | None:
     return None
 
 
-def _arguments(trigger: Token, etype: str, lex: EventRules):
+def _arguments(trigger: Token, etype: str, lex: EventRules, roles: Roles):
     actor = target = None
     if _is_verb(trigger):
         subj = _children(trigger, "nsubj")
@@ -229,7 +239,7 @@ def _arguments(trigger: Token, etype: str, lex: EventRules):
         if passive:
             target = passive[0]
             actor = agent[0] if agent else None
-            aimed_at = _pobj_of(trigger, lex.words["aimed_at_preps"], lex)
+            aimed_at = _role(trigger, "aimed_at", roles)
             if aimed_at is not None and _is_instrument(target, lex):
                 target = aimed_at  # "rockets were fired at a base": the rockets are the means
         elif trigger.lemma_.lower() in lex.words["loss_verbs"] and objs and \
@@ -248,7 +258,7 @@ def _arguments(trigger: Token, etype: str, lex: EventRules):
             if target is not None and _is_instrument(target, lex):
                 target = None  # "set off a car bomb": the bomb is the means, not the target
             if target is not None and f"{trigger.lemma_.lower()} {target.lemma_.lower()}" in lex.verb_object:
-                target = _pobj_of(trigger, lex.words["verb_object_target_preps"], lex)  # "set fire to the mosque": the fire is the event
+                target = _role(trigger, "verb_object_target", roles)  # "set fire to the mosque": the fire is the event
         if trigger.dep_ == "acl" and not subj and not passive and trigger.head.pos_ in ("NOUN", "PROPN", "PRON"):
             # A participle describing a noun: "the guards abducted by gunmen" are the ones it was
             # done to; "gunmen attacking the base" are the ones who did it.
@@ -261,7 +271,7 @@ def _arguments(trigger: Token, etype: str, lex: EventRules):
             inherited = _children(_clause_head(trigger), "nsubj")
             actor = inherited[0] if inherited else None
         if target is None:
-            target = _pobj_of(trigger, _target_preps(etype, lex.words["verb_target_preps"], lex), lex)
+            target = _role(trigger, "verb_target", roles, _topics(etype, lex))
         if target is not None and target.lemma_.lower() in lex.words["want_verbs"]:
             target = None
         for child in _children(trigger, "xcomp", "ccomp"):
@@ -283,13 +293,13 @@ def _arguments(trigger: Token, etype: str, lex: EventRules):
         actor = agent[0] if agent else None
     else:
         poss = _children(trigger, "poss")
-        by = _pobj_of(trigger, lex.words["noun_actor_preps"], lex)
+        by = _role(trigger, "noun_actor", roles)
         modifier = [c for c in trigger.children if c.dep_ in ("amod", "compound", "nmod") and c.ent_type_ in lex.words["actor_labels"]]
         actor = poss[0] if poss else by or (modifier[0] if modifier else None)
-        target = _pobj_of(trigger, _target_preps(etype, lex.words["noun_target_preps"], lex), lex)
+        target = _role(trigger, "noun_target", roles, _topics(etype, lex))
         if target is None and etype in lex.done_to:
             # "the killing of a police officer", "the arrest of the mayor": what it was done to.
-            target = _pobj_of(trigger, lex.words["done_to_preps"], lex)
+            target = _role(trigger, "done_to", roles)
         if target is None and etype in lex.done_to:
             # "the pub bombings", "a market attack": the place hit.
             target = next((c for c in trigger.children if c.dep_ == "compound" and c.pos_ == "NOUN"
@@ -686,11 +696,14 @@ def _matches(doc: SpacyDoc, matcher: Matcher) -> dict[int, dict[str, str]]:
     return out
 
 
-def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None) -> list[tuple[Span, EventMention]]:
-    """(trigger span, event) for every event the document tells, in document order. `matcher` is
-    `lex.matcher(doc.vocab)`, built once by the component."""
+def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None,
+                roles_matcher: DependencyMatcher | None = None) -> list[tuple[Span, EventMention]]:
+    """(trigger span, event) for every event the document tells, in document order. `matcher` and
+    `roles_matcher` are `lex.matcher(doc.vocab)` and `role_matcher(lex, doc.vocab)`, built once by
+    the component."""
     entities_by_start = _mention_index(doc)
     matched = _matches(doc, matcher or lex.matcher(doc.vocab))
+    roles = _role_matches(doc, roles_matcher or role_matcher(lex, doc.vocab), lex)
     found = []
     for s_index, sentence in enumerate(doc.sents):
         for token in sentence:
@@ -703,7 +716,7 @@ def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None) 
                 continue
             if _no_specific_event(token, lex):
                 continue
-            actor_tok, target_tok = _arguments(token, etype, lex)
+            actor_tok, target_tok = _arguments(token, etype, lex, roles)
             actor, target = _participant(actor_tok, doc, lex), _participant(target_tok, doc, lex)
             # A pronoun resolved to a mention is that mention; its own token is no argument head.
             actor_tok = actor if isinstance(actor, Token) else None

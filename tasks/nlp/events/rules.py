@@ -17,6 +17,8 @@ with an optional `comment` saying why. A line that breaks its file's schema stop
 - context_rules.jsonl  a word in the sentence changes a trigger's type ("raid" with arrests)
 - modes.jsonl          words in the trigger's clause that tell how it was done ("rocket")
 - numbers.jsonl        number words, for casualty counts
+- roles.jsonl          argument roles as spaCy DependencyMatcher patterns: node "trigger" is the
+                       event's trigger, node "actor" or "target" the argument ("an attack on X")
 - trigger_cues.jsonl, arguments.jsonl, modality.jsonl, causes.jsonl: named word sets
   (`{"name": ..., "words": [...], "comment": ...}`) read by the trigger, argument, modality and
   cause rules; every name the code reads must be there, and no other.
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from spacy.matcher import Matcher
+from spacy.matcher import DependencyMatcher, Matcher
 from spacy.vocab import Vocab
 
 from tasks.core.errors import DataFileError
@@ -42,10 +44,8 @@ WORD_SET_FILES = {
     "trigger_cues.jsonl": ("want_verbs", "clause_heads", "light_verbs", "undergoing_verbs", "named_not_events",
                            "temporal_preps"),
     "arguments.jsonl": ("loss_verbs", "undergoer_subject", "victim_subject", "people", "quantity_heads",
-                        "relative_pronouns", "containing_verbs", "measure_preps", "aimed_at_preps",
-                        "verb_target_preps", "noun_target_preps", "done_to_preps", "noun_actor_preps",
-                        "verb_object_target_preps", "place_labels", "place_preps", "common_place_preps",
-                        "place_nouns", "kill_lemmas", "injure_lemmas", "topic_preps", "personal_pronouns",
+                        "relative_pronouns", "containing_verbs", "measure_preps", "place_labels", "place_preps",
+                        "common_place_preps", "place_nouns", "kill_lemmas", "injure_lemmas", "topic_preps", "personal_pronouns",
                         "demonstratives", "actor_labels", "time_labels", "date_labels",
                         "definite_determiners", "town_labels", "person_pronouns", "group_pronouns",
                         "person_labels", "group_labels"),
@@ -79,7 +79,12 @@ _SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "modes.jsonl": {"type": ((str,), True), "mode": ((str,), True), "words": ((list,), True),
                     "comment": ((str,), False)},
     "numbers.jsonl": {"word": ((str,), True), "value": ((int,), True), "comment": ((str,), False)},
+    "roles.jsonl": {"name": ((str,), True), "role": ((str,), True), "pattern": ((list,), True), "comment": ((str,), True)},
 }
+
+ROLE_RULES = ("aimed_at", "verb_target", "verb_object_target", "noun_actor", "noun_target", "done_to")
+"""The argument-role rules of roles.jsonl, each a DependencyMatcher pattern whose node "trigger" is
+the event's trigger and whose node named by its role ("actor", "target") is the argument."""
 _WORD_SET_SCHEMA = {"name": ((str,), True), "words": ((list,), True), "comment": ((str,), True)}
 
 
@@ -129,6 +134,8 @@ class EventRules:
     """Types whose deaths and injuries are counted, unless nature, illness or accident caused them."""
     """The type of "want X to ..." and "voted to ..."."""
     numbers: dict[str, int]
+    role_patterns: tuple[tuple[str, str, list], ...]
+    """(name, role, DependencyMatcher pattern) of every argument-role rule."""
     words: dict[str, frozenset[str]]
     """Named word sets (trigger_cues, arguments, modality, causes)."""
 
@@ -151,6 +158,14 @@ class EventRules:
                 variants.append([{"LOWER": lemma, "POS": pos}])
             matcher.add(f"{etype}|{cls}", variants)
         return matcher
+
+
+def role_matcher(rules: "EventRules", vocab: Vocab) -> DependencyMatcher:
+    """A spaCy DependencyMatcher of the argument-role rules; a match's key is the rule's name."""
+    matcher = DependencyMatcher(vocab, validate=True)
+    for name, _, pattern in rules.role_patterns:
+        matcher.add(name, [pattern])
+    return matcher
 
 
 class _File:
@@ -323,6 +338,27 @@ def load_rules(directory: str | Path = PATTERNS_DIR) -> EventRules:
             numbers_file.fail(line, f"{e['word']!r} listed twice")
         numbers[e["word"]] = e["value"]
 
+    roles_file = _File(directory / "roles.jsonl")
+    role_patterns = []
+    for line, e in roles_file.entries:
+        if e["name"] not in ROLE_RULES:
+            roles_file.fail(line, f"unknown role rule {e['name']!r} (the rules: {', '.join(ROLE_RULES)})")
+        if any(e["name"] == name for name, _, _ in role_patterns):
+            roles_file.fail(line, f"role rule {e['name']!r} defined twice")
+        if e["role"] not in ("actor", "target"):
+            roles_file.fail(line, f"role must be actor or target: {e['role']!r}")
+        nodes = [n.get("RIGHT_ID") for n in e["pattern"] if isinstance(n, dict)]
+        if "trigger" not in nodes or e["role"] not in nodes:
+            roles_file.fail(line, f'the pattern needs a node "trigger" and a node "{e["role"]}"')
+        try:
+            DependencyMatcher(vocab, validate=True).add("check", [e["pattern"]])
+        except Exception as exc:  # spaCy's ValueError / MatchPatternError
+            roles_file.fail(line, f"not a valid spaCy DependencyMatcher pattern: {exc}")
+        role_patterns.append((e["name"], e["role"], e["pattern"]))
+    missing = [n for n in ROLE_RULES if all(n != name for name, _, _ in role_patterns)]
+    if missing:
+        roles_file.fail(None, f"missing role rules: {', '.join(missing)}")
+
     words: dict[str, frozenset[str]] = {}
     for name, expected in WORD_SET_FILES.items():
         file = _File(directory / name)
@@ -347,4 +383,4 @@ def load_rules(directory: str | Path = PATTERNS_DIR) -> EventRules:
     return EventRules(str(directory), tuple(patterns), phrasal, vobj, tuple(object_rules), senses,
                       tuple(context_rules), modes, quad, intensity, frozenset(done_to), frozenset(topical),
                       frozenset(modifiers), demand[0], frozenset(casualties),
-                      frozenset(needs_actor), numbers, words)
+                      frozenset(needs_actor), numbers, tuple(role_patterns), words)
