@@ -523,7 +523,9 @@ def _mode(trigger: Token, etype: str, lex: EventRules) -> str | None:
 
 def _names_cause(t: Token, trigger: Token, words: frozenset[str]) -> bool:
     # A storm is a cause; "stormed" and the "Storm Corps" are not.
-    return t.i != trigger.i and t.pos_ == "NOUN" and not t.ent_type_ and t.lemma_.lower() in words
+    # A capitalised noun outside any name counts too: "Nepal Earthquake Death Toll Crosses 2,200".
+    return t.i != trigger.i and t.pos_ in ("NOUN", "PROPN") and not t.ent_type_ and \
+        (t.lemma_.lower() in words or t.lower_ in words)
 
 
 def _accidental_blast(blast: Token, lex: EventRules) -> bool:
