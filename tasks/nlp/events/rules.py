@@ -58,7 +58,6 @@ WORD_SET_FILES = {
 }
 """Which named word sets each word-set file holds: exactly these."""
 
-_STR, _INT, _BOOL, _LIST, _DICT = str, int, bool, list, dict
 _SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "types.jsonl": {"type": ((str,), True), "quad_class": ((int,), True), "intensity": ((int,), True),
                     "done_to": ((bool,), False), "topical": ((bool,), False), "demand": ((bool,), False),
