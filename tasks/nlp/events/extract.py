@@ -689,12 +689,14 @@ def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules) -> 
     return subjects[-1] if subjects else before[-1] if before else None
 
 
-def _matches(doc: SpacyDoc, matcher: Matcher) -> dict[int, dict[str, str]]:
+def _matches(doc: SpacyDoc, matcher: Matcher, lex: EventRules) -> dict[int, dict[str, str]]:
     """token index -> {word class: event type} from the trigger patterns."""
     out: dict[int, dict[str, str]] = {}
     for key, start, _ in matcher(doc):
-        etype, cls = doc.vocab.strings[key].split("|")
-        out.setdefault(start, {}).setdefault(cls, etype)
+        cls, token = doc.vocab.strings[key], doc[start]
+        etype = lex.trigger_type(cls, token.lemma_, token.lower_) if cls == "NOUN" else lex.trigger_type(cls, token.lemma_)
+        if etype:
+            out.setdefault(start, {}).setdefault(cls, etype)
     return out
 
 
@@ -704,7 +706,7 @@ def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None,
     `roles_matcher` are `lex.matcher(doc.vocab)` and `role_matcher(lex, doc.vocab)`, built once by
     the component."""
     entities_by_start = _mention_index(doc)
-    matched = _matches(doc, matcher or lex.matcher(doc.vocab))
+    matched = _matches(doc, matcher or lex.matcher(doc.vocab), lex)
     roles = _role_matches(doc, roles_matcher or role_matcher(lex, doc.vocab), lex)
     found = []
     for s_index, sentence in enumerate(doc.sents):
