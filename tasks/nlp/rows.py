@@ -51,9 +51,10 @@ def _sector(mention: Span | None) -> str | None:
 
 def event_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: int = 0) -> list[dict]:
     """Event rows, mentions of one event sharing an `event_cluster_id`."""
-    rows = []
+    rows, definite = [], []
     for trigger in doc.spans[EVENTS] if EVENTS in doc.spans else []:
         e = trigger._.event
+        definite.append(e.definite)
         start, end = trigger.start_char + offset, trigger.end_char + offset
         date_text = _text(e.date)
         date_resolved, precision = resolve_date(date_text, meta.published_at) if date_text else (None, None)
@@ -75,7 +76,7 @@ def event_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: in
             "confidence": e.confidence, "event_cluster_id": None,
             "sentence": e.sentence.text, "sentence_start": e.sentence.start_char + offset,
         })
-    return cluster_mentions(rows)
+    return cluster_mentions(rows, definite)
 
 
 def doc_values(pieces: list[SpacyDoc]) -> dict:
