@@ -123,8 +123,7 @@ def common_words(nlp: Language) -> frozenset[str]:
         return frozenset()
     words = set()
     for pos in ("verb", "adj", "adv"):
-        if pos in table:
-            words.update(w for w in table[pos] if "_" not in w)
+        words.update(w for w in table.get(pos, ()) if "_" not in w)
     return frozenset(words)
 
 
@@ -181,7 +180,9 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
             continue
         end, records = found
         span = doc[i:end]
-        if _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons):
+        # A county's short name ("Bell" for Bell County) is no evidence of a place on its own.
+        records = [r for r in records if index.kind[r] != ADMIN2 or fold(index.names[r]) == fold(span.text)]
+        if records and _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons):
             best = max(records, key=lambda r: _score(index, r, ctx, rules))
             p = index.place(best)
             label = "LOC" if index.kind[best] == CONTINENT else "GPE"
