@@ -170,6 +170,7 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
         if ent.label_ in rules.blocking_labels and ent.label_ != "PERSON":
             blocked.update(range(ent.start, ent.end))
     lower_words = {t.text for t in doc if t.text.islower()}
+    surnames = {t.text for m in mentions if m.label_ == "PERSON" for t in m}
     new: list[Span] = []
     stop = covered | blocked
     i = 0
@@ -180,9 +181,9 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
             continue
         end, records = found
         span = doc[i:end]
-        # A county's short name ("Bell" for Bell County) is no evidence of a place on its own.
-        records = [r for r in records if index.kind[r] != ADMIN2 or fold(index.names[r]) == fold(span.text)]
-        if records and _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons):
+        # A county's name without its word ("Bell" for Bell County, "Lot") is no evidence of a place.
+        records = [r for r in records if index.kind[r] != ADMIN2 or (len(span) > 1 and fold(index.names[r]) == fold(span.text))]
+        if records and _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames):
             best = max(records, key=lambda r: _score(index, r, ctx, rules))
             p = index.place(best)
             label = "LOC" if index.kind[best] == CONTINENT else "GPE"
@@ -196,7 +197,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
 
 
 def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx: "_Context",
-            lower_words: set[str], common: frozenset[str], embedded: set[int], persons: dict[int, Span]) -> bool:
+            lower_words: set[str], common: frozenset[str], embedded: set[int], persons: dict[int, Span],
+            surnames: set[str]) -> bool:
     first = span[0]
     doc = span.doc
     prev = doc[span.start - 1] if span.start > 0 else None
@@ -219,17 +221,30 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
     dateline = first.is_upper and len(first) > 3 and (span.start == 0 or "\n" in doc[span.start - 1].text_with_ws)
     if single and not dateline and first.pos_ != "PROPN":
         return False
-    if any(i in embedded for i in range(span.start, span.end)):
+    inside = [i for i in range(span.start, span.end) if i in embedded]
+    if inside:
+        whole = not ((span.start - 1) in embedded or span.end in embedded)
+        if whole:  # the model took the place for an organisation ("Torrington", "Bicester")
+            if single and (first.lower_ in common or first.is_stop):
+                return _evidence(span, records, index, rules, ctx, local=False)
+            return top_pop >= rules.min_population["untagged"] or strong or _evidence(span, records, index, rules, ctx)
         # Inside another name ("Atlanta Police", "University of California"): a well-known place.
-        return strong or top_pop >= rules.min_population["embedded"]
-    if single and first.lower_ in common and not strong:
-        return _evidence(span, records, index, rules, ctx, local=False) and top_pop >= rules.min_population["single_word"]
+        return (strong and not (single and first.lower_ in common)) or top_pop >= rules.min_population["embedded"]
+    country = any(index.kind[r] in (COUNTRY, CONTINENT) for r in records)
+    if single and (first.lower_ in common or first.is_stop) and not country:
+        return _evidence(span, records, index, rules, ctx, local=False) and \
+            (strong or top_pop >= rules.min_population["single_word"])
+    if single and first.text in surnames:
+        return _evidence(span, records, index, rules, ctx, local=False)  # "Taylor" after "Mike Taylor"
     if strong:
         return True
     if single and first.is_sent_start and not dateline:
         return _evidence(span, records, index, rules, ctx) and top_pop >= rules.min_population["in_context"]
-    need = rules.min_population["single_word" if single else "multi_word"]
-    return top_pop >= need or (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
+    if single:
+        return top_pop >= rules.min_population["untagged"] or \
+            (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
+    return top_pop >= rules.min_population["multi_word"] or \
+        (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
 
 
 # --- resolution ---------------------------------------------------------------------------------
@@ -247,12 +262,21 @@ def _strip_name(text: str) -> str:
     return text
 
 
+rules_ratio = 0.5
+"""A first-level division gives way to a town of its name holding at least this share of its people."""
+
+
 def _prefer_places(index: PlaceIndex, found: list[int]) -> list[int]:
     """A division named after the place it holds ("Tbilisi", "Gaza", "Paris") gives way to that
     place: a bare name means the town."""
     towns = [r for r in found if index.kind[r] == CITY]
-    return [r for r in found if index.kind[r] not in (ADMIN1, ADMIN2)
-            or not any(index.admin1[t] == r or index.admin2[t] == r for t in towns)]
+
+    def gives_way(r: int) -> bool:
+        if index.kind[r] == ADMIN2:
+            return any(index.admin2[t] == r for t in towns)
+        # A state far larger than its namesake town ("New York", "Quebec") stays a candidate.
+        return any(index.admin1[t] == r and index.pop[t] >= rules_ratio * index.pop[r] for t in towns)
+    return [r for r in found if index.kind[r] not in (ADMIN1, ADMIN2) or not gives_way(r)]
 
 
 def _state(text: str, index: PlaceIndex, rules: Rules) -> int | None:

@@ -326,8 +326,10 @@ def build_index(min_alt_population: int = 15000) -> PlaceIndex:
         i = by_gid.get(c["geonameid"])
         if i is None:
             continue
+        first = fold(idx.names[i])[:1]
         for alt in c.get("alternatenames") or ():
-            if len(alt) >= 4 and _latin(alt) and alt[:1].isupper() and not alt.isupper():
+            # Spellings of the name ("Kiev", "Peking"), not other names ("White House" for Casablanca).
+            if len(alt) >= 4 and _latin(alt) and alt[:1].isupper() and not alt.isupper() and fold(alt)[:1] == first:
                 idx.index_name(alt, i)
     return idx
 
