@@ -30,7 +30,7 @@ from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span, Token
 
 from tasks.core.errors import DataFileError
-from tasks.nlp.entities import MENTIONS, Canonical
+from tasks.nlp.entities import MENTIONS, Canonical, clean_name, unknown_entity
 from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES
 from tasks.nlp.places_data import (ADMIN1, ADMIN2, CITY, CONTINENT, COUNTRY, FEATURE_CLASSES, Place, PlaceIndex,
                                    fold, place_index)
@@ -53,6 +53,7 @@ class Rules:
     connectors: frozenset[str]
     person_titles: frozenset[str]
     place_preps: frozenset[str]
+    facility_heads: frozenset[str]
     state_abbreviations: dict[str, str]
     min_population: dict[str, int]
     weights: dict
@@ -65,6 +66,7 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
         rules = Rules(frozenset(d["place_labels"]), frozenset(d["embedding_labels"]), frozenset(d["blocking_labels"]),
                       dict(d["division_words"]), tuple(sorted(d["facility_words"], key=len, reverse=True)),
                       frozenset(d["name_connectors"]), frozenset(d["person_titles"]), frozenset(d["place_prepositions"]),
+                      frozenset(d["facility_heads"]),
                       {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()}, dict(d["min_population"]),
                       dict(d["weights"]))
         for kind in d["division_words"].values():
@@ -245,6 +247,43 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
             (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
     return top_pop >= rules.min_population["multi_word"] or \
         (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
+
+
+def _as_facility(m: Span) -> Span:
+    c = m._.canonical
+    out = Span(m.doc, m.start, m.end, label="FAC", kb_id=m.kb_id_)
+    out._.canonical = Canonical(c.entity_id, c.canonical_name, "FAC", c.country_code, c.sector) if c else \
+        unknown_entity(clean_name(m.text), "FAC")
+    return out
+
+
+def facilities(doc: SpacyDoc, mentions: list[Span], rules: Rules) -> list[Span]:
+    """The mentions with streets, squares, rivers and buildings as places (FAC): a name ending in
+    a facility word ("Royal Street", "Holy Redeemer Church") the model took for an organisation or
+    a person is a facility, and one it did not tag at all becomes a FAC mention."""
+    out, taken = [], set()
+    for m in mentions:
+        if m.label_ in ("ORG", "PERSON") and len(m) > 1 and m[-1].text in rules.facility_heads \
+                and not m.kb_id_.startswith(("org:", "per:")):
+            m = _as_facility(m)
+        out.append(m)
+        taken.update(range(m.start, m.end))
+    for tok in doc:
+        if tok.text not in rules.facility_heads or tok.i in taken or tok.i == 0:
+            continue
+        start = tok.i
+        while start > 0 and start - 1 not in taken and _capitalised(doc[start - 1]) and tok.i - start < 4 \
+                and not doc[start - 1].is_sent_start:
+            start -= 1
+        if start == tok.i:
+            continue
+        span = doc[start:tok.i + 1]
+        c = unknown_entity(clean_name(span.text), "FAC")
+        mention = Span(doc, span.start, span.end, label="FAC", kb_id=c.entity_id)
+        mention._.canonical = c
+        out.append(mention)
+        taken.update(range(span.start, span.end))
+    return out
 
 
 # --- resolution ---------------------------------------------------------------------------------
@@ -489,7 +528,8 @@ class PlaceResolver:
         self.common = common_words(nlp)
 
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
-        mentions = list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else []
+        mentions = facilities(doc, list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else [], self.rules)
+        doc.spans[MENTIONS] = mentions
         # The places the model found set the context in which further names are taken for places.
         ctx = _context(self.index, list(_anchors(_work(mentions, self.index, self.rules), self.index, self.rules).values()))
         mentions += recognise(doc, self.index, self.rules, ctx, self.common)
