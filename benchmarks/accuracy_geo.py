@@ -171,3 +171,49 @@ def score_geo(gold_dir: Path, model: str, part: str | None = None, limit: int | 
         report[f"resolution {name}: acc@161 over all gold toponyms with coordinates"] = within / total
         report[f"resolution {name}: same GeoNames id where both have one"] = same / both if both else 0.0
     return report
+
+
+def place_cost(gold_dir: Path, model: str, n_paragraphs: int = 3000, runs: int = 3) -> dict:
+    """What `newsflow_places` adds to the NLP: the same texts through the whole pipeline with and
+    without it (alternating, median of `runs`), and the one-off cost of its place index."""
+    import time
+
+    from benchmarks.corpus import gold_paragraphs
+    from tasks.nlp.pipeline import build_pipeline
+    from tasks.nlp.places_data import place_index
+
+    articles, comments = gold_paragraphs(gold_dir)
+    texts = (articles + comments)[:n_paragraphs]
+    t0 = time.perf_counter()
+    place_index.cache_clear()
+    place_index()
+    index_s = time.perf_counter() - t0
+    nlp = build_pipeline(model)
+    with_places, without = [], []
+    for _ in range(runs):
+        for keep, out in ((True, with_places), (False, without)):
+            disabled = [] if keep else ["newsflow_places"]
+            t = time.perf_counter()
+            with nlp.select_pipes(disable=disabled):
+                for _doc in nlp.pipe(texts, batch_size=64):
+                    pass
+            out.append(time.perf_counter() - t)
+    a, b = statistics.median(with_places), statistics.median(without)
+    return {"texts": len(texts), "characters": sum(map(len, texts)), "pipeline without places (s)": b,
+            "pipeline with places (s)": a, "places' share of the NLP": (a - b) / b,
+            "place index load, once per process (s)": index_s}
+
+
+if __name__ == "__main__":  # python -m benchmarks.accuracy_geo cost [--gold ../shared/gold]
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["cost"])
+    ap.add_argument("--gold", type=Path, default=Path("../shared/gold"))
+    ap.add_argument("--model", default="en_core_web_sm")
+    ap.add_argument("--paragraphs", type=int, default=3000)
+    args = ap.parse_args()
+    for key, value in place_cost(args.gold, args.model, args.paragraphs).items():
+        print(f"  {key}: {value:.3f}" if isinstance(value, float) else f"  {key}: {value}")
+    sys.exit(0)
