@@ -95,7 +95,7 @@ def _name_at(doc: SpacyDoc, i: int, index: PlaceIndex, rules: Rules, blocked: se
     words: list[str] = []
     for j in range(i, min(i + 5, len(doc))):
         tok = doc[j]
-        if j in blocked or (j > i and tok.whitespace_ == "" and tok.text in ("-", "–") and False):
+        if j in blocked:
             break
         if j > i and not (_capitalised(tok) or tok.lower_ in rules.connectors or tok.text in ("-", "'")):
             break
@@ -301,7 +301,7 @@ def _strip_name(text: str) -> str:
     return text
 
 
-rules_ratio = 0.5
+TOWN_SHARE = 0.5
 """A first-level division gives way to a town of its name holding at least this share of its people."""
 
 
@@ -314,7 +314,7 @@ def _prefer_places(index: PlaceIndex, found: list[int]) -> list[int]:
         if index.kind[r] == ADMIN2:
             return any(index.admin2[t] == r for t in towns)
         # A state far larger than its namesake town ("New York", "Quebec") stays a candidate.
-        return any(index.admin1[t] == r and index.pop[t] >= rules_ratio * index.pop[r] for t in towns)
+        return any(index.admin1[t] == r and index.pop[t] >= TOWN_SHARE * index.pop[r] for t in towns)
     return [r for r in found if index.kind[r] not in (ADMIN1, ADMIN2) or not gives_way(r)]
 
 

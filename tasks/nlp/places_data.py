@@ -23,7 +23,6 @@ import json
 import math
 import os
 import pickle
-import re
 import sys
 import unicodedata
 from array import array
