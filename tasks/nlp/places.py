@@ -164,7 +164,7 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
             covered.update(range(m.start, m.end))
         elif m.label_ == "PERSON":
             persons.update({i: m for i in range(m.start, m.end)})
-        elif m.label_ in rules.embedding_labels:
+        elif m.label_ in rules.embedding_labels and not (m._.canonical and m._.canonical.country_code):
             embedded.update(range(m.start, m.end))
         else:
             blocked.update(range(m.start, m.end))
