@@ -3,6 +3,7 @@
     python benchmarks/accuracy.py segmentation --gold ../shared/gold
     python benchmarks/accuracy.py entities --gold ../shared/gold
     python benchmarks/accuracy.py events --gold ../shared/gold
+    python benchmarks/accuracy.py geo --gold ../shared/gold      (benchmarks/accuracy_geo.py)
     python benchmarks/accuracy.py all --gold ../shared/gold [--part fit|check|both]
 
 Each gold set is split by a stable hash of the document id into a `fit` part (read its errors, fit
@@ -227,11 +228,12 @@ def score_case(gold: Path, model: str, part: str | None = None) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["segmentation", "entities", "events", "all"])
+    ap.add_argument("what", choices=["segmentation", "entities", "events", "geo", "all"])
     ap.add_argument("--gold", type=Path, default=Path("../shared/gold"))
     ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--part", choices=[*PARTS, "both"], default="both",
                     help="which part of each gold set to score (default: fit, then check)")
+    ap.add_argument("--limit", type=int, default=None, help="geo: score only the first N articles of each part")
     args = ap.parse_args()
     report = {}
     for part in PARTS if args.part == "both" else (args.part,):
@@ -242,6 +244,9 @@ def main() -> None:
         if args.what in ("events", "all"):
             report[f"events_wikievents/{part}"] = score_wikievents(args.gold, args.model, part)
             report[f"events_case/{part}"] = score_case(args.gold, args.model, part)
+        if args.what in ("geo", "all"):
+            from benchmarks.accuracy_geo import score_geo
+            report[f"geo/{part}"] = score_geo(args.gold, args.model, part, args.limit)
     for section, figures in report.items():
         print(f"[{section}]")
         for key, value in figures.items():

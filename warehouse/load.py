@@ -40,14 +40,27 @@ def _delete_sources(con, source_keys: list[str]) -> None:
 
 
 def rebuild_catalog(con) -> None:
+    """One row per canonical entity; a place's GeoNames columns are those of the place its
+    mentions resolve to most often."""
     con.execute("DELETE FROM entity_catalog")
     con.execute("""
         INSERT INTO entity_catalog
-        SELECT entity_id,
-               mode(canonical_name), mode(entity_type), mode(country_code), mode(sector),
-               list_sort(list_distinct(list(text))),
-               count(*), count(DISTINCT doc_id), count(DISTINCT article_id)
-        FROM entities GROUP BY entity_id
+        WITH m AS (
+            SELECT *, count(latitude) OVER (PARTITION BY entity_id, geonames_id, latitude, longitude) AS place_n
+            FROM entities
+        ), c AS (
+            SELECT entity_id,
+                   mode(canonical_name) AS canonical_name, mode(entity_type) AS entity_type,
+                   mode(country_code) AS country_code, mode(sector) AS sector,
+                   arg_max({'g': geonames_id, 'lat': latitude, 'lon': longitude, 'fc': feature_class,
+                            'a1': admin1_code}, place_n) FILTER (WHERE latitude IS NOT NULL) AS p,
+                   list_sort(list_distinct(list(text))) AS aliases,
+                   count(*) AS n_mentions, count(DISTINCT doc_id) AS n_documents, count(DISTINCT article_id) AS n_articles
+            FROM m GROUP BY entity_id
+        )
+        SELECT entity_id, canonical_name, entity_type, country_code, sector,
+               p.g, p.lat, p.lon, p.fc, p.a1, aliases, n_mentions, n_documents, n_articles
+        FROM c
     """)
 
 

@@ -51,8 +51,15 @@ CREATE TABLE IF NOT EXISTS entities (
     entity_id       VARCHAR NOT NULL,    -- canonical entity (entity_catalog.entity_id)
     canonical_name  VARCHAR NOT NULL,
     entity_type     VARCHAR NOT NULL,    -- type of the canonical entity ("Iraqi" is NORP of GPE Iraq)
-    country_code    VARCHAR,             -- ISO-3166 alpha-3 where one applies
-    sector          VARCHAR              -- GOV, MIL, REB, IGO, MED, ... where the gazetteer knows it
+    country_code    VARCHAR,             -- ISO-3166 alpha-3 where one applies (for a place: the place's country)
+    sector          VARCHAR,             -- GOV, MIL, REB, IGO, MED, ... where the gazetteer knows it
+    -- The place a GPE/LOC/FAC mention (or a country's NORP, "Iraqi") names, resolved to GeoNames;
+    -- all NULL when the mention is no place or no place fits (tasks/nlp/places.py):
+    geonames_id     BIGINT,              -- GeoNames id of the place (NULL for a place GeoNames data here lacks an id for)
+    latitude        DOUBLE,              -- the place's point, WGS84 degrees (-90..90)
+    longitude       DOUBLE,              -- WGS84 degrees (-180..180)
+    feature_class   VARCHAR,             -- continent | country | first-level division | second-level division | populated place
+    admin1_code     VARCHAR              -- GeoNames first-level division code of the place ("TX", "07"); NULL for countries
 );
 COMMENT ON TABLE entities IS 'Entity mentions in articles and comments, each tied to one canonical entity.';
 
@@ -76,6 +83,9 @@ CREATE TABLE IF NOT EXISTS events (
     target_sector       VARCHAR,
     location            VARCHAR,             -- where: a named place, else a place noun ("the training centre")
     location_entity_id  VARCHAR,             -- set only for a named place
+    location_geonames_id BIGINT,             -- GeoNames id of the location's place
+    location_latitude   DOUBLE,              -- the location's point (WGS84); NULL without a resolved
+    location_longitude  DOUBLE,              --   location: never the actor's country
     date_text           VARCHAR,             -- the date expression as written
     date_resolved       DATE,                -- resolved against the publication date when known
     date_precision      VARCHAR,             -- day | month | year
@@ -99,6 +109,11 @@ CREATE TABLE IF NOT EXISTS entity_catalog (
     entity_type     VARCHAR NOT NULL,
     country_code    VARCHAR,
     sector          VARCHAR,
+    geonames_id     BIGINT,              -- for a place: the GeoNames place its mentions resolve to most often
+    latitude        DOUBLE,              --   and that place's point,
+    longitude       DOUBLE,
+    feature_class   VARCHAR,             --   feature class
+    admin1_code     VARCHAR,             --   and first-level division code
     aliases         VARCHAR[],           -- surface forms seen
     n_mentions      BIGINT NOT NULL,
     n_documents     BIGINT NOT NULL,

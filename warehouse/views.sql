@@ -50,3 +50,21 @@ LEFT JOIN entity_catalog ca ON ca.entity_id = e.actor_entity_id
 LEFT JOIN entity_catalog ct ON ct.entity_id = e.target_entity_id
 WHERE e.actor IS NOT NULL AND e.target IS NOT NULL AND NOT e.negated AND e.modality IN ('asserted', 'reported')
 GROUP BY ALL;
+
+-- Events on the map: where each event happened, from its location's resolved place (events
+-- without a located place are left out: never the actor's country).
+CREATE OR REPLACE VIEW event_map AS
+SELECT e.event_id, e.event_type,
+       coalesce(e.date_resolved, CAST(a.published_at AS DATE)) AS event_date,
+       coalesce(c.canonical_name, e.location) AS place,
+       e.location_latitude AS latitude, e.location_longitude AS longitude,
+       coalesce(m.country_code, c.country_code) AS country,
+       e.location_geonames_id AS geonames_id, e.location_entity_id,
+       e.modality, e.negated, e.fatalities, e.doc_kind, e.article_id, e.sentence
+FROM events e
+JOIN articles a USING (article_id)
+LEFT JOIN entity_catalog c ON c.entity_id = e.location_entity_id
+LEFT JOIN (SELECT DISTINCT ON (geonames_id) geonames_id, country_code FROM entities
+           WHERE geonames_id IS NOT NULL ORDER BY geonames_id, country_code) m
+       ON m.geonames_id = e.location_geonames_id
+WHERE e.location_latitude IS NOT NULL;

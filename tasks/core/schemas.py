@@ -27,6 +27,9 @@ ENTITIES = pa.schema([
     ("end_char", pa.int32()), ("text", pa.string()), ("label", pa.string()), ("entity_id", pa.string()),
     ("canonical_name", pa.string()), ("entity_type", pa.string()), ("country_code", pa.string()),
     ("sector", pa.string()),
+    # The place a GPE/LOC/FAC (or a country's NORP) mention names, when resolved (tasks/nlp/places.py).
+    ("geonames_id", pa.int64()), ("latitude", pa.float64()), ("longitude", pa.float64()),
+    ("feature_class", pa.string()), ("admin1_code", pa.string()),
 ])
 
 EVENTS = pa.schema([
@@ -36,7 +39,9 @@ EVENTS = pa.schema([
     ("event_type", pa.string()), ("mode", pa.string()), ("actor", pa.string()),
     ("actor_entity_id", pa.string()), ("actor_sector", pa.string()), ("target", pa.string()),
     ("target_entity_id", pa.string()), ("target_sector", pa.string()), ("location", pa.string()),
-    ("location_entity_id", pa.string()), ("date_text", pa.string()), ("date_resolved", pa.date32()),
+    ("location_entity_id", pa.string()),
+    ("location_geonames_id", pa.int64()), ("location_latitude", pa.float64()), ("location_longitude", pa.float64()),
+    ("date_text", pa.string()), ("date_resolved", pa.date32()),
     ("date_precision", pa.string()), ("modality", pa.string()), ("negated", pa.bool_()),
     ("attribution_source", pa.string()), ("fatalities", pa.int32()), ("injured", pa.int32()),
     ("quad_class", pa.int8()), ("intensity", pa.int8()), ("confidence", pa.float32()),

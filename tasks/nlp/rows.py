@@ -12,6 +12,7 @@ from tasks.core.dates import resolve_date
 from tasks.core.ids import stable_id
 from tasks.nlp.entities import MENTIONS
 from tasks.nlp.events import EVENTS, cluster_mentions
+from tasks.nlp.places import place_columns
 from tasks.ingest.documents import Doc as DocMeta
 
 
@@ -37,6 +38,7 @@ def mention_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: 
             "start_char": start, "end_char": end, "text": span.text, "label": span.label_,
             "entity_id": span.kb_id_, "canonical_name": c.canonical_name, "entity_type": c.entity_type,
             "country_code": c.country_code, "sector": c.sector,
+            **place_columns(span),
         })
     return rows
 
@@ -47,6 +49,13 @@ def _text(span: Span | None) -> str | None:
 
 def _sector(mention: Span | None) -> str | None:
     return mention._.canonical.sector if mention is not None else None
+
+
+def _location_place(mention: Span | None) -> dict:
+    """Where the event happened, from its location's place (never from the actor's country)."""
+    place = place_columns(mention)
+    return {"location_geonames_id": place["geonames_id"], "location_latitude": place["latitude"],
+            "location_longitude": place["longitude"]}
 
 
 def event_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: int = 0) -> list[dict]:
@@ -70,6 +79,7 @@ def event_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: in
             "target_sector": _sector(e.target_mention),
             "location": _text(e.location),
             "location_entity_id": e.location_mention.kb_id_ if e.location_mention else None,
+            **_location_place(e.location_mention),
             "date_text": date_text, "date_resolved": date_resolved, "date_precision": precision,
             "modality": e.modality, "negated": e.negated, "attribution_source": e.attribution_source,
             "fatalities": e.fatalities, "injured": e.injured, "quad_class": e.quad_class, "intensity": e.intensity,

@@ -1,0 +1,555 @@
+"""Every place on the map: toponyms found and resolved to GeoNames places.
+
+The `newsflow_places` component runs after `newsflow_entities` and before `newsflow_events`:
+
+1. Recognition. Place names the model missed are matched against the place index (countries,
+   divisions, populated places, continents) with guards against common words: every word
+   capitalised, a single word tagged a proper noun and not sentence-initial unless the index knows
+   it as a country or division, no person's name or title, a populated place needing a minimum
+   population, and a name the document also uses in lower case ("bath", "mobile") left alone.
+   Names inside larger names count ("the Baghdad government", "Gaza-based", "Louisiana Purchase").
+   Each new mention joins `doc.spans["mentions"]` with a Canonical (`geonames:<id>`).
+2. Resolution. Every place mention (GPE, LOC, FAC, and NORP mentions of a country: "Iraqi") gets
+   `span._.place`, a `Place` (GeoNames id, point, feature class, ISO alpha-3 country, admin1) or
+   None. Candidates come from the mention's name (and its canonical country when the gazetteer
+   knows it); containment narrows them ("Paris, Texas", "Anbar province"); then population and
+   feature class as priors, and the document's context: the countries and divisions of the places
+   it names unambiguously, and nearness to them ("Georgia" beside "Tbilisi" is the country, beside
+   "Atlanta" the state).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc as SpacyDoc
+from spacy.tokens import Span, Token
+
+from tasks.core.errors import DataFileError
+from tasks.nlp.entities import MENTIONS, Canonical, clean_name, unknown_entity
+from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES
+from tasks.nlp.places_data import (ADMIN1, ADMIN2, CITY, CONTINENT, COUNTRY, FEATURE_CLASSES, Place, PlaceIndex,
+                                   fold, place_index)
+
+RULES_PATH = Path(__file__).parent / "data" / "places" / "rules.json"
+
+if not Span.has_extension("place"):
+    Span.set_extension("place", default=None)
+
+_KIND_OF_WORD = {"division": (ADMIN1,), "county": (ADMIN2,), "place": (CITY,)}
+
+
+@dataclass(frozen=True)
+class Rules:
+    place_labels: frozenset[str]
+    embedding_labels: frozenset[str]
+    blocking_labels: frozenset[str]
+    division_words: dict[str, str]
+    facility_words: tuple[str, ...]
+    connectors: frozenset[str]
+    person_titles: frozenset[str]
+    place_preps: frozenset[str]
+    facility_heads: frozenset[str]
+    state_abbreviations: dict[str, str]
+    min_population: dict[str, int]
+    weights: dict
+
+
+@lru_cache(maxsize=2)
+def load_rules(path: Path = RULES_PATH) -> Rules:
+    try:
+        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        rules = Rules(frozenset(d["place_labels"]), frozenset(d["embedding_labels"]), frozenset(d["blocking_labels"]),
+                      dict(d["division_words"]), tuple(sorted(d["facility_words"], key=len, reverse=True)),
+                      frozenset(d["name_connectors"]), frozenset(d["person_titles"]), frozenset(d["place_prepositions"]),
+                      frozenset(d["facility_heads"]),
+                      {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()}, dict(d["min_population"]),
+                      dict(d["weights"]))
+        for kind in d["division_words"].values():
+            if kind not in _KIND_OF_WORD:
+                raise ValueError(f"division word kind {kind!r} is not one of {sorted(_KIND_OF_WORD)}")
+        for name in FEATURE_CLASSES:
+            float(rules.weights["kind"][name])
+        return rules
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataFileError(str(path), None, f"place rules unreadable: {exc!r}") from exc
+
+
+# --- recognition --------------------------------------------------------------------------------
+
+def _capitalised(tok: Token) -> bool:
+    t = tok.text
+    return t[:1].isupper() and (len(t) > 1 or t.isalpha())
+
+
+def _name_at(doc: SpacyDoc, i: int, index: PlaceIndex, rules: Rules, blocked: set[int]) -> tuple[int, list[int]] | None:
+    """The longest indexed place name starting at token i: (end token, candidate records)."""
+    first = doc[i]
+    if not _capitalised(first) or i in blocked:
+        return None
+    best = None
+    words: list[str] = []
+    for j in range(i, min(i + 5, len(doc))):
+        tok = doc[j]
+        if j in blocked:
+            break
+        if j > i and not (_capitalised(tok) or tok.lower_ in rules.connectors or tok.text in ("-", "'")):
+            break
+        words.append(tok.text)
+        if j > i and not doc[j - 1].whitespace_ and tok.text not in ("-",) and doc[j - 1].text not in ("-",):
+            break  # "Gaza-based": stop at the word glued on
+        if not _capitalised(tok):
+            continue
+        key = fold(" ".join(words).replace(" - ", "-").replace(" -", "-").replace("- ", "-"))
+        if len(words) == 1 and key not in index.first_words and key not in index.by_name:
+            return None
+        found = index.lookup(key)
+        if found:
+            best = (j + 1, found)
+        elif len(words) > 1 and fold(words[0]) not in index.first_words:
+            break
+    return best
+
+
+def common_words(nlp: Language) -> frozenset[str]:
+    """Words English also uses as verbs, adjectives or adverbs ("bell", "police", "union",
+    "mobile"), from the model's own lemmatizer tables (WordNet's index): a capitalised one alone is
+    taken for a place only with evidence."""
+    try:
+        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    except (KeyError, ValueError, AttributeError):
+        return frozenset()
+    words = set()
+    for pos in ("verb", "adj", "adv"):
+        words.update(w for w in table.get(pos, ()) if "_" not in w)
+    return frozenset(words)
+
+
+def _evidence(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx: "_Context",
+              local: bool = True) -> bool:
+    """Something beside the name says it is a place: a place preposition before it ("in Dublin"),
+    a containing place after it ("Dublin, Ga."), or (with `local`) a candidate in the document's
+    places (same division, or near one of them)."""
+    doc = span.doc
+    if span.start > 0 and doc[span.start - 1].lower_ in rules.place_preps:
+        return True
+    if _container(span, index, rules):
+        return True
+    if not local:
+        return False
+    for r in records:
+        a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
+        if a1 >= 0 and a1 in ctx.divisions:
+            return True
+        if index.kind[r] in (CITY, ADMIN2) and any(index.kind[a] in (CITY, ADMIN2) and a != r and
+                                                   index.distance_km(a, r) < rules.weights["near_km"] for a in ctx.anchors):
+            return True
+    return False
+
+
+def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", common: frozenset[str]) -> list[Span]:
+    """New place mentions (GPE or LOC spans, kb_id `geonames:<id>`) for names the model missed,
+    inside other names too ("the Baghdad government" when the model took it for an ORG)."""
+    mentions = list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else []
+    covered: set[int] = set()
+    blocked: set[int] = set()
+    embedded: set[int] = set()
+    persons: dict[int, Span] = {}
+    for m in mentions:
+        if m.label_ in rules.place_labels:
+            covered.update(range(m.start, m.end))
+        elif m.label_ == "PERSON":
+            persons.update({i: m for i in range(m.start, m.end)})
+        elif m.label_ in rules.embedding_labels and not (m._.canonical and m._.canonical.country_code):
+            embedded.update(range(m.start, m.end))
+        else:
+            blocked.update(range(m.start, m.end))
+    for ent in doc.ents:
+        if ent.label_ in rules.blocking_labels and ent.label_ != "PERSON":
+            blocked.update(range(ent.start, ent.end))
+    lower_words = {t.text for t in doc if t.text.islower()}
+    surnames = {t.text for m in mentions if m.label_ == "PERSON" for t in m}
+    new: list[Span] = []
+    stop = covered | blocked
+    i = 0
+    while i < len(doc):
+        found = None if i in stop else _name_at(doc, i, index, rules, stop)
+        if found is None:
+            i += 1
+            continue
+        end, records = found
+        span = doc[i:end]
+        # A county's name without its word ("Bell" for Bell County, "Lot") is no evidence of a place.
+        records = [r for r in records if index.kind[r] != ADMIN2 or (len(span) > 1 and fold(index.names[r]) == fold(span.text))]
+        if records and _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames):
+            best = max(records, key=lambda r: _score(index, r, ctx, rules))
+            p = index.place(best)
+            label = "LOC" if index.kind[best] == CONTINENT else "GPE"
+            mention = Span(doc, span.start, span.end, label=label, kb_id=f"geonames:{p.geonames_id}")
+            mention._.canonical = Canonical(f"geonames:{p.geonames_id}", p.name, label, p.country_code, None)
+            new.append(mention)
+            i = end
+        else:
+            i += 1
+    return new
+
+
+def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx: "_Context",
+            lower_words: set[str], common: frozenset[str], embedded: set[int], persons: dict[int, Span],
+            surnames: set[str]) -> bool:
+    first = span[0]
+    doc = span.doc
+    prev = doc[span.start - 1] if span.start > 0 else None
+    if prev is not None and fold(prev.text) in rules.person_titles:
+        return False
+    if all(t.is_upper for t in span) and len(span.text) <= 3:
+        return False  # "US", "IT": abbreviations are the gazetteer's business
+    single = len(span) == 1
+    if single and first.lower_ in lower_words:
+        return False  # the document uses the word in lower case: a common word here
+    strong = any(index.kind[r] in (COUNTRY, ADMIN1, CONTINENT) and index.pop[r] >= rules.min_population["division"]
+                 for r in records)
+    top_pop = max(index.pop[r] for r in records)
+    person = [persons[i] for i in range(span.start, span.end) if i in persons]
+    if person:
+        # The model took it for a person: a place only when the whole name is the place and
+        # something beside it says so.
+        whole = person[0].start == span.start and person[-1].end == span.end
+        return whole and _evidence(span, records, index, rules, ctx)
+    dateline = first.is_upper and len(first) > 3 and (span.start == 0 or "\n" in doc[span.start - 1].text_with_ws)
+    if single and not dateline and first.pos_ != "PROPN":
+        return False
+    inside = [i for i in range(span.start, span.end) if i in embedded]
+    if inside:
+        whole = not ((span.start - 1) in embedded or span.end in embedded)
+        if whole:  # the model took the place for an organisation ("Torrington", "Bicester")
+            if single and (first.lower_ in common or first.is_stop):
+                return _evidence(span, records, index, rules, ctx, local=False)
+            return top_pop >= rules.min_population["untagged"] or strong or _evidence(span, records, index, rules, ctx)
+        # Inside another name ("Atlanta Police", "University of California"): a well-known place.
+        return (strong and not (single and first.lower_ in common)) or top_pop >= rules.min_population["embedded"]
+    country = any(index.kind[r] in (COUNTRY, CONTINENT) for r in records)
+    if single and (first.lower_ in common or first.is_stop) and not country:
+        return _evidence(span, records, index, rules, ctx, local=False) and \
+            (strong or top_pop >= rules.min_population["single_word"])
+    if single and first.text in surnames:
+        return _evidence(span, records, index, rules, ctx, local=False)  # "Taylor" after "Mike Taylor"
+    if strong:
+        return True
+    if single and first.is_sent_start and not dateline:
+        return _evidence(span, records, index, rules, ctx) and top_pop >= rules.min_population["in_context"]
+    if single:
+        return top_pop >= rules.min_population["untagged"] or \
+            (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
+    return top_pop >= rules.min_population["multi_word"] or \
+        (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
+
+
+def _as_facility(m: Span) -> Span:
+    c = m._.canonical
+    out = Span(m.doc, m.start, m.end, label="FAC", kb_id=m.kb_id_)
+    out._.canonical = Canonical(c.entity_id, c.canonical_name, "FAC", c.country_code, c.sector) if c else \
+        unknown_entity(clean_name(m.text), "FAC")
+    return out
+
+
+def facilities(doc: SpacyDoc, mentions: list[Span], rules: Rules) -> list[Span]:
+    """The mentions with streets, squares, rivers and buildings as places (FAC): a name ending in
+    a facility word ("Royal Street", "Holy Redeemer Church") the model took for an organisation or
+    a person is a facility, and one it did not tag at all becomes a FAC mention."""
+    out, taken = [], set()
+    for m in mentions:
+        if m.label_ in ("ORG", "PERSON") and len(m) > 1 and m[-1].text in rules.facility_heads \
+                and not m.kb_id_.startswith(("org:", "per:")):
+            m = _as_facility(m)
+        out.append(m)
+        taken.update(range(m.start, m.end))
+    for tok in doc:
+        if tok.text not in rules.facility_heads or tok.i in taken or tok.i == 0:
+            continue
+        start = tok.i
+        while start > 0 and start - 1 not in taken and _capitalised(doc[start - 1]) and tok.i - start < 4 \
+                and not doc[start - 1].is_sent_start:
+            start -= 1
+        if start == tok.i:
+            continue
+        span = doc[start:tok.i + 1]
+        c = unknown_entity(clean_name(span.text), "FAC")
+        mention = Span(doc, span.start, span.end, label="FAC", kb_id=c.entity_id)
+        mention._.canonical = c
+        out.append(mention)
+        taken.update(range(span.start, span.end))
+    return out
+
+
+# --- resolution ---------------------------------------------------------------------------------
+
+def _prior(index: PlaceIndex, r: int, rules: Rules) -> float:
+    kind = rules.weights["kind"][FEATURE_CLASSES[index.kind[r]]]
+    return math.log10(index.pop[r] + 10) + kind + (rules.weights["capital"] if r in index.capitals else 0.0)
+
+
+def _strip_name(text: str) -> str:
+    text = text.strip().strip("?!,;:\"'“”‘’()")
+    for suffix in ("'s", "’s"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+    return text
+
+
+TOWN_SHARE = 0.5
+"""A first-level division gives way to a town of its name holding at least this share of its people."""
+
+
+def _prefer_places(index: PlaceIndex, found: list[int]) -> list[int]:
+    """A division named after the place it holds ("Tbilisi", "Gaza", "Paris") gives way to that
+    place: a bare name means the town."""
+    towns = [r for r in found if index.kind[r] == CITY]
+
+    def gives_way(r: int) -> bool:
+        if index.kind[r] == ADMIN2:
+            return any(index.admin2[t] == r for t in towns)
+        # A state far larger than its namesake town ("New York", "Quebec") stays a candidate.
+        return any(index.admin1[t] == r and index.pop[t] >= TOWN_SHARE * index.pop[r] for t in towns)
+    return [r for r in found if index.kind[r] not in (ADMIN1, ADMIN2) or not gives_way(r)]
+
+
+def _state(text: str, index: PlaceIndex, rules: Rules) -> int | None:
+    """A US state by its abbreviation ("Ga.", "Calif.", "W.Va.") or postal code after a comma."""
+    code = rules.state_abbreviations.get(text.replace(" ", ""))
+    return index.us_states.get(code) if code else None
+
+
+def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], bool]:
+    """(candidate records, fixed): fixed when the mention itself decides (a country named by the
+    gazetteer with no division of that name, a demonym, a single place inside a named container)."""
+    c = span._.canonical
+    eid = span.kb_id_ or (c.entity_id if c else "")
+    text = _strip_name(span.text)
+    state = _state(text, index, rules)
+    if state is not None:
+        return [state], True
+    if c is not None and eid.startswith(COUNTRY_ID_PREFIXES[0]) and c.country_code in index.country_record \
+            and (span.label_ in ("GPE", "NORP", "LOC") or c.entity_type == "GPE"):
+        country = index.country_record[c.country_code]
+        rivals = [r for r in index.lookup(text) if index.kind[r] == ADMIN1] if span.label_ != "NORP" else []
+        return ([country, *rivals], False) if rivals else ([country], True)
+    if span.label_ == "NORP":
+        r = index.demonyms.get(fold(text))
+        return ([r], True) if r is not None else ([], False)
+    found = index.lookup(text.rstrip("."))
+    key = fold(text)
+    words = key.split()
+    if len(words) > 1 and words[-1] in rules.division_words:
+        kinds = _KIND_OF_WORD[rules.division_words[words[-1]]]
+        found = [r for r in found if index.kind[r] in kinds] or found or \
+            [r for r in index.lookup(" ".join(words[:-1])) if index.kind[r] in kinds] or index.lookup(" ".join(words[:-1]))
+    else:
+        found = _prefer_places(index, found)
+    if not found:
+        for head in rules.facility_words:
+            if key.endswith(" " + head):
+                found = index.lookup(key[: -len(head) - 1])
+                break
+    if not found and len(words) > 1 and words[0] in ("al", "el"):
+        found = index.lookup(" ".join(words[1:]))
+    if span.label_ == "LOC":  # a region, sea or range: never a village of that name
+        found = [r for r in found if index.kind[r] != CITY or index.pop[r] >= rules.min_population["single_word"]]
+    if eid.startswith(COUNTRY_ID_PREFIXES) and c is not None and c.country_code and found:
+        found = [r for r in found if index.country_of(r) == c.country_code and index.kind[r] in (COUNTRY, ADMIN1)] \
+            or [index.country_record[c.country_code]] if c.country_code in index.country_record else found
+    container = _container(span, index, rules)
+    if container and found:
+        inside = [r for r in found if any(_inside(index, r, k) for k in container)]
+        if inside:
+            return inside, len(inside) == 1
+    if c is not None and c.country_code and found and (span.label_ == "FAC" or c.entity_id.startswith("fac:")):
+        # A facility: a place of its country by its name, or nothing.
+        return [r for r in found if index.country_of(r) == c.country_code], False
+    return found, False
+
+
+def _hint(span: Span, index: PlaceIndex) -> int:
+    """The country the gazetteer gives the mention's entity (an index into index.countries), 0 if none."""
+    c = span._.canonical
+    code = c.country_code if c is not None else None
+    return index.country[index.country_record[code]] if code in index.country_record else 0
+
+
+def _container(span: Span, index: PlaceIndex, rules: Rules) -> list[int]:
+    """Records of the place after "X, " ("Paris, Texas", "Dublin, Ga."), for containment."""
+    doc = span.doc
+    if span.end + 1 >= len(doc) or doc[span.end].text != ",":
+        return []
+    j = span.end + 1
+    words = []
+    for k in range(j, min(j + 4, len(doc))):
+        if not (_capitalised(doc[k]) or doc[k].text == "."):
+            break
+        words.append(doc[k].text)
+    for n in range(len(words), 0, -1):
+        name = " ".join(words[:n])
+        state = _state(name.replace(" .", "."), index, rules) if n <= 3 else None
+        if state is None and n == 1 and len(name) == 2 and name.isupper():
+            state = index.us_states.get(name)  # "Paris, TX"
+        if state is not None:
+            return [state]
+        found = [r for r in index.lookup(name) if index.kind[r] in (COUNTRY, ADMIN1)]
+        if found:
+            return found
+    return []
+
+
+def _inside(index: PlaceIndex, r: int, container: int) -> bool:
+    if index.kind[container] == COUNTRY:
+        return index.country[r] == index.country[container] and r != container
+    if index.kind[container] == ADMIN1:
+        return index.admin1[r] == container
+    return False
+
+
+@dataclass
+class _Context:
+    countries: dict[int, float]
+    divisions: dict[int, float]
+    anchors: list[int]
+
+
+EMPTY_CONTEXT = _Context({}, {}, [])
+
+
+def _context(index: PlaceIndex, picks: list[int]) -> _Context:
+    countries: dict[int, float] = {}
+    divisions: dict[int, float] = {}
+    for r in picks:
+        countries[index.country[r]] = countries.get(index.country[r], 0) + 1
+        a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
+        if a1 >= 0:
+            divisions[a1] = divisions.get(a1, 0) + 1
+    total = max(sum(countries.values()), 1.0)
+    countries = {k: v / total for k, v in countries.items() if k}
+    return _Context(countries, divisions, [r for r in picks if index.kind[r] != CONTINENT])
+
+
+def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0) -> float:
+    w = rules.weights
+    s = _prior(index, r, rules)
+    if hint and index.country[r] == hint:
+        s += w["gazetteer_country"]
+    if index.kind[r] == CONTINENT:
+        return s
+    s += w["same_country"] * ctx.countries.get(index.country[r], 0.0)
+    a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
+    local = 0.0
+    if a1 >= 0 and a1 in ctx.divisions:
+        local = w["same_division"]
+    if index.kind[r] in (CITY, ADMIN2) and any(a != r and index.kind[a] in (CITY, ADMIN2)
+                                               and index.distance_km(a, r) < w["near_km"] for a in ctx.anchors):
+        local = max(local, w["near_anchor"])
+    return s + local
+
+
+def _anchors(work: list[tuple[Span, list[int], bool]], index: PlaceIndex, rules: Rules) -> dict[int, int]:
+    """mention number -> record, for the document's places that decide themselves, or whose best
+    candidate far outweighs any town or county of the same name."""
+    anchors = {}
+    margin = rules.weights["anchor_margin"]
+    for n, (span, found, fixed) in enumerate(work):
+        if not found:
+            continue
+        ranked = sorted(found, key=lambda r: -_prior(index, r, rules))
+        if fixed or len(ranked) == 1 or (index.kind[ranked[1]] in (CITY, ADMIN2)
+                                         and _prior(index, ranked[0], rules) - _prior(index, ranked[1], rules) >= margin):
+            anchors[n] = ranked[0]
+    return anchors
+
+
+def _others(index: PlaceIndex, picks: dict[int, int], n: int) -> _Context:
+    """The context of mention n: the places of the other mentions (never its own guess)."""
+    return _context(index, [r for m, r in picks.items() if m != n])
+
+
+def _work(mentions: list[Span], index: PlaceIndex, rules: Rules) -> list[tuple[Span, list[int], bool]]:
+    return [(span, *candidates(span, index, rules)) for span in mentions
+            if span.label_ in rules.place_labels or span.label_ == "NORP"]
+
+
+def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
+    """Sets `span._.place` on every place mention of the document (None when nothing fits)."""
+    work = _work(mentions, index, rules)
+    picks = _anchors(work, index, rules)
+    # One sense per document: a name placed by what surrounds it ("Dublin, Ga.") is that place
+    # wherever else the document uses it.
+    decided = {fold(_strip_name(span.text)): found[0] for span, found, fixed in work if fixed and len(found) == 1}
+    work = [(span, [decided[k]] if (k := fold(_strip_name(span.text))) in decided and decided[k] in found else found,
+             fixed or (k in decided and decided[k] in found)) for span, found, fixed in work]
+    picks.update({n: found[0] for n, (span, found, fixed) in enumerate(work) if fixed and found})
+    for _ in range(2):
+        settled = dict(picks)
+        for n, (span, found, fixed) in enumerate(work):
+            if found:
+                ctx, hint = _others(index, settled, n), _hint(span, index)
+                picks[n] = found[0] if len(found) == 1 else max(found, key=lambda r: _score(index, r, ctx, rules, hint))
+    for n, (span, found, fixed) in enumerate(work):
+        r = picks.get(n)
+        span._.place = index.place(r) if r is not None and not math.isnan(index.lat[r]) else None
+
+
+def _recanonicalised(span: Span) -> Span:
+    """The mention with its canonical entity agreeing with its place: a name the gazetteer gave
+    another country's place ("Paris" of France, in "Paris, Texas") becomes that GeoNames place,
+    and an unknown name gets its place's country."""
+    c, p = span._.canonical, span._.place
+    if c is None or p is None or not p.country_code or span.label_ not in ("GPE", "LOC", "FAC"):
+        return span
+    if c.country_code and c.country_code != p.country_code:
+        c = Canonical(f"geonames:{p.geonames_id}", p.name, c.entity_type, p.country_code, c.sector)
+    elif c.country_code is None:
+        c = Canonical(c.entity_id, c.canonical_name, c.entity_type, p.country_code, c.sector)
+    else:
+        return span
+    out = Span(span.doc, span.start, span.end, label=span.label_, kb_id=c.entity_id)
+    out._.canonical, out._.place = c, p
+    return out
+
+
+class PlaceResolver:
+    """spaCy component: place names the model missed join `doc.spans["mentions"]`, and every place
+    mention gets `span._.place` (a Place, or None)."""
+
+    def __init__(self, nlp: Language, name: str, rules_path: str | None):
+        self.name = name
+        self.rules = load_rules(Path(rules_path) if rules_path else RULES_PATH)
+        self.index = place_index()
+        self.common = common_words(nlp)
+
+    def __call__(self, doc: SpacyDoc) -> SpacyDoc:
+        mentions = facilities(doc, list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else [], self.rules)
+        doc.spans[MENTIONS] = mentions
+        # The places the model found set the context in which further names are taken for places.
+        ctx = _context(self.index, list(_anchors(_work(mentions, self.index, self.rules), self.index, self.rules).values()))
+        mentions += recognise(doc, self.index, self.rules, ctx, self.common)
+        mentions.sort(key=lambda m: (m.start, -m.end))
+        resolve(mentions, self.index, self.rules)
+        doc.spans[MENTIONS] = [_recanonicalised(m) for m in mentions]
+        return doc
+
+
+@Language.factory("newsflow_places", default_config={"rules_path": None})
+def make_place_resolver(nlp: Language, name: str, rules_path: str | None):
+    """Rules default to tasks/nlp/data/places/rules.json; the place index is built from the
+    installed data packages once per process."""
+    return PlaceResolver(nlp, name, rules_path)
+
+
+def place_columns(span: Span | None) -> dict:
+    """The place columns of a mention row (all None when unresolved). The place's country is the
+    row's `country_code`, through the mention's canonical entity."""
+    p: Place | None = span._.place if span is not None else None
+    return {"geonames_id": p.geonames_id if p else None, "latitude": p.latitude if p else None,
+            "longitude": p.longitude if p else None, "feature_class": p.feature_class if p else None,
+            "admin1_code": p.admin1_code if p else None}

@@ -1,0 +1,111 @@
+"""Places: toponyms resolved to GeoNames places from the shipped data packages, by context."""
+import duckdb
+import pytest
+
+from tasks.nlp.places_data import haversine_km
+from tests.conftest import SAMPLE
+
+AIN_AL_ASAD = (33.79, 42.44)
+"""The airbase's point: a resolution of its name must land within 50 km of it, or not at all."""
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from tasks.core.settings import DEFAULT_MODEL
+    from tasks.nlp.pipeline import build_pipeline
+
+    return build_pipeline(DEFAULT_MODEL)
+
+
+def places(nlp, text: str) -> dict[str, list]:
+    doc = nlp(text)
+    out: dict[str, list] = {}
+    for m in doc.spans["mentions"]:
+        if m.label_ in ("GPE", "LOC", "FAC", "NORP"):
+            out.setdefault(m.text, []).append(m._.place)
+    return out
+
+
+@pytest.mark.parametrize("text, name, country, admin1, feature_class", [
+    ("She grew up in Paris, Texas, and moved away.", "Paris", "USA", "TX", "populated place"),
+    ("Russian tanks rolled into Georgia as shelling hit Tbilisi.", "Georgia", "GEO", None, "country"),
+    ("Georgia's governor spoke in Atlanta on Monday.", "Georgia", "USA", "GA", "first-level division"),
+    ("The U.S said it would respond.", "U.S", "USA", None, "country"),
+    ("Who pays for it? US?", "US", "USA", None, "country"),
+    ("Fighters in Anbar province attacked the town.", "Anbar province", "IRQ", "01", "first-level division"),
+    ("Iraqi officials held talks.", "Iraqi", "IRQ", None, "country"),
+], ids=["paris-texas", "georgia-country", "georgia-state", "u.s", "us?", "anbar-province", "demonym"])
+def test_context_decides_among_places(nlp, text, name, country, admin1, feature_class):
+    found = places(nlp, text)
+    assert name in found, found
+    place = found[name][0]
+    assert place is not None
+    assert (place.country_code, place.admin1_code, place.feature_class) == (country, admin1, feature_class)
+    assert -90 <= place.latitude <= 90 and -180 <= place.longitude <= 180
+
+
+def test_paris_texas_is_near_paris_texas(nlp):
+    place = places(nlp, "She grew up in Paris, Texas.")["Paris"][0]
+    assert haversine_km(place.latitude, place.longitude, 33.66, -95.56) < 20
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Rockets hit the Baghdad government's offices.", "Baghdad"),
+    ("A Gaza-based group claimed it.", "Gaza"),
+], ids=["inside-a-name", "gaza-based"])
+def test_place_names_inside_phrases_are_places(nlp, text, name):
+    found = places(nlp, text)
+    assert name in found and found[name][0] is not None, found
+
+
+def test_common_words_are_not_places(nlp):
+    found = places(nlp, "The Bell rang at the University. March is cold, said Mr. Bush.")
+    assert not {"Bell", "University", "March", "Bush"} & set(found), found
+
+
+def test_sample_seed_places_come_from_the_shipped_data(nlp):
+    text = SAMPLE.read_text(encoding="utf-8")
+    found = places(nlp, text)
+    for name in ("Gaza", "Jordan", "Syria", "Iraq"):
+        assert name in found, name
+        assert all(p is not None and p.geonames_id for p in found[name]), (name, found[name])
+    assert found["Iraq"][0].country_code == "IRQ" and found["Jordan"][0].feature_class == "country"
+    gaza = found["Gaza"][0]
+    assert haversine_km(gaza.latitude, gaza.longitude, 31.5, 34.47) < 30
+    for name, resolved in found.items():
+        if "Asad" in name:
+            for p in resolved:
+                assert p is None or haversine_km(p.latitude, p.longitude, *AIN_AL_ASAD) <= 50, (name, p)
+
+
+@pytest.mark.slow
+def test_flow_puts_coordinates_into_the_warehouse_and_event_map(prefect_harness, seed_dir, warehouse):
+    import re
+
+    from flows.ingest import ingest
+    from tests.conftest import ROOT
+    from warehouse.query import run_query
+
+    summary = ingest(seeds=[str(seed_dir)], warehouse=str(warehouse))
+    assert summary["checks_failed"] == 0
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        located = con.execute("""select count(*) from entities where latitude is not null
+                                 and label in ('GPE', 'LOC', 'FAC', 'NORP')""").fetchone()[0]
+        assert located > 10
+        iraq = con.execute("select latitude, longitude, feature_class, geonames_id from entity_catalog "
+                           "where entity_id = 'country:IRQ'").fetchone()
+        assert iraq[2] == "country" and iraq[3] and haversine_km(iraq[0], iraq[1], 33.0, 44.0) < 161
+        # Coordinates only where the event has a located place.
+        assert con.execute("select count(*) from events where location_latitude is not null "
+                           "and location_entity_id is null").fetchone()[0] == 0
+    finally:
+        con.close()
+    _, rows = run_query(warehouse, "select * from event_map")
+    assert rows
+    readme = (ROOT / "README.md").read_text()
+    queries = [q for q in re.findall(r"```sql\n(.*?)```", readme, re.DOTALL) if "event_map" in q]
+    assert queries, "the README shows event_map queries"
+    for sql in queries:
+        _, rows = run_query(warehouse, sql)
+        assert rows, sql
