@@ -30,6 +30,85 @@ def watch_and_trigger(seeds_dir: Path, settle_seconds: float, stop: threading.Ev
             say(f"could not trigger a run: {exc}")
 
 
+def _outcome(warehouse: Path, run_id: str) -> tuple[str, int] | None:
+    """What a finished run did, from its pipeline_runs row: (line, rows loaded); None while the
+    warehouse is busy or the row is not there yet."""
+    from tasks.core.errors import NewsflowError
+    from warehouse.query import run_query
+
+    try:
+        _, rows = run_query(warehouse, "SELECT status, articles, comments, entities, events, files_quarantined "
+                                       f"FROM pipeline_runs WHERE run_id = '{run_id}'", wait_seconds=1)
+    except NewsflowError:
+        return None
+    if not rows:
+        return None
+    status, *counts = rows[0]
+    articles, comments, entities, events, quarantined = (n or 0 for n in counts)
+    if status == "skipped":
+        return "skipped: another run was loading into this warehouse", 0
+    loaded = articles + comments + entities + events
+    extra = f", {quarantined} files quarantined" if quarantined else ""
+    if not loaded:
+        return f"nothing new{extra}", 0
+    return (f"loaded {articles} articles, {comments} comments, {entities} entity mentions, {events} events{extra}",
+            loaded)
+
+
+def report_runs(warehouse: Path, stop: threading.Event, poll_seconds: float = 2.0) -> None:
+    """One line per run of the deployment for the person at the terminal (the runs themselves
+    execute in subprocesses, whose own messages only reach Prefect's log): when it starts, and
+    then what it loaded, that it found nothing new, or why it failed. After a run that loaded
+    something, the report beside the warehouse is drawn again."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterName, FlowRunFilter,
+                                                FlowRunFilterState, FlowRunFilterStateType)
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    from warehouse.report import build_report
+
+    started: set[str] = set()
+    finished: set[str] | None = None  # runs already over when we started are not news
+    with get_client(sync_client=True) as client:
+        while not stop.wait(poll_seconds):
+            try:
+                # Not the scheduled ones: Prefect books many runs ahead.
+                runs = client.read_flow_runs(
+                    deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[DEPLOYMENT])),
+                    flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[
+                        StateType.RUNNING, StateType.COMPLETED, StateType.FAILED, StateType.CRASHED,
+                        StateType.CANCELLED]))),
+                    sort=FlowRunSort.START_TIME_DESC, limit=20)
+            except Exception:  # the server busy or restarting: try again at the next poll
+                continue
+            if finished is None:
+                finished = {str(r.id) for r in runs if r.state and r.state.is_final()}
+            for run in reversed(runs):  # oldest first
+                run_id, state = str(run.id), run.state
+                if run_id in finished or state is None:
+                    continue
+                if state.is_running() and run_id not in started:
+                    started.add(run_id)
+                    say(f"run {run.name} started")
+                elif state.is_final():
+                    if not state.is_completed():
+                        finished.add(run_id)
+                        say(f"run {run.name} {state.name.lower()}: {state.message or 'no message'}")
+                        continue
+                    outcome = _outcome(warehouse, run_id)
+                    if outcome is None:
+                        continue
+                    finished.add(run_id)
+                    line, loaded = outcome
+                    say(f"run {run.name}: {line}")
+                    if loaded:
+                        try:
+                            say(f"report updated: {build_report(warehouse).path}")
+                        except Exception as exc:  # the data is loaded; a report that fails says why
+                            say(f"report not updated: {exc}")
+
+
 def serve(seeds_dir: Path, parameters: dict, interval: float | None, cron: str | None, watch: bool,
           settle_seconds: float) -> None:
     """Serve the `ingest` deployment until interrupted; one run at a time."""
@@ -39,6 +118,8 @@ def serve(seeds_dir: Path, parameters: dict, interval: float | None, cron: str |
 
     stop = threading.Event()
     watcher = None
+    reporter = threading.Thread(target=report_runs, args=(Path(parameters["warehouse"]), stop), daemon=True)
+    reporter.start()
     if watch:
         watcher = threading.Thread(target=watch_and_trigger, args=(seeds_dir, settle_seconds, stop), daemon=True)
         watcher.start()
@@ -50,3 +131,4 @@ def serve(seeds_dir: Path, parameters: dict, interval: float | None, cron: str |
         stop.set()
         if watcher is not None:
             watcher.join(timeout=5)
+        reporter.join(timeout=5)

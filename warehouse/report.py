@@ -141,11 +141,11 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def _table(t: Table, numbers_class: bool = True) -> str:
+def _table(t: Table) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
     body = "".join("<tr>" + "".join(
-        f"<td class=\"{'num' if isinstance(v, (int, float)) and not isinstance(v, bool) else ''}\">{html.escape(_fmt(v))}</td>"
-        for v in r) + "</tr>" for r in t.rows)
+        ("<td class=\"num\">" if isinstance(v, (int, float)) and not isinstance(v, bool) else "<td>")
+        + f"{html.escape(_fmt(v))}</td>" for v in r) + "</tr>" for r in t.rows)
     return f"<table class=\"data\"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
