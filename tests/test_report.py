@@ -213,3 +213,46 @@ def test_map_and_tone_charts_draw_in_chromium(sample, browser, tmp_path):
     assert marks["map"] > 0 and marks["entity-tone"] > 0 and marks["toxic-share"] > 0, marks
     page.screenshot(path=str(tmp_path / "enriched.png"), full_page=True)
     assert errors == [] and refused == []
+
+
+# ---------------------------------------------------------------- Data Docs offline
+
+def _validation_run_names(index) -> list[str]:
+    """The Run Name column of the index's validation results (the suites table has two columns)."""
+    return index.eval_on_selector_all(
+        "table tbody tr", "rows => rows.filter(r => r.cells.length > 5).map(r => r.cells[2].innerText.trim())")
+
+
+def test_data_docs_read_offline_with_the_run_as_run_name(sample, browser, tmp_path):
+    wh, _ = sample
+    con = duckdb.connect(str(wh), read_only=True)
+    [(run_id,)] = con.execute("select run_id from pipeline_runs where status = 'completed'").fetchall()
+    con.close()
+    quality = wh.parent / "quality"
+    assert not list(quality.rglob("*__none__*"))
+    page = browser.new_page()
+    errors, refused = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+               else (refused.append(r.request.url), r.abort()))
+    page.goto((quality / "index.html").as_uri())
+    # Without the network, GX's own page was blank: its tables are filled by a jQuery plugin from a CDN.
+    assert set(_validation_run_names(page)) >= {run_id}
+    text = page.inner_text("body")
+    for suite in ("articles", "comments", "entities", "events"):
+        assert suite in text
+    assert "__none__" not in text
+    # A row leads to its validation page, which reads too, failed checks included.
+    page.locator("table tbody tr a", has_text="open").first.click()
+    page.wait_for_load_state("load")
+    assert "Expectation Validation Result" in page.inner_text("body")
+    page.screenshot(path=str(tmp_path / "data-docs.png"), full_page=True)
+    assert errors == [] and refused == []
+
+    # `newsflow validate` names its run too.
+    copy = _copy(wh, tmp_path)
+    assert newsflow_cli("validate", "-w", copy).returncode == 0
+    page.goto((copy.parent / "quality" / "index.html").as_uri())
+    names = _validation_run_names(page)
+    assert names and all(n.startswith("validate-") for n in names), names
