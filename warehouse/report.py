@@ -175,7 +175,7 @@ class _Charts:
         """A Plotly figure with its title, caption and numbers; drawn by the inlined plotly.js."""
         fig.update_layout(title={"text": html.escape(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
                           template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                          legend={"orientation": "h", "y": -0.15}, font={"family": "system-ui, sans-serif"})
+                          legend={"orientation": "h", "y": -0.15, "traceorder": "normal"}, font={"family": "system-ui, sans-serif"})
         self.ids.append(chart_id)
         div_id = f"chart-{chart_id}"  # never a section's anchor
         spec = _safe_json(fig.to_json())
