@@ -129,6 +129,30 @@ def test_the_prefect_ui_talks_to_the_served_api_and_lists_the_deployment(tmp_pat
         wait_for(deployments, 90, "the newsflow-ingest deployment")
         [deployment] = deployments()
         assert [s["schedule"]["interval"] for s in deployment["schedules"]] == [3600.0]
+        _ui_shows_the_deployment(ui)
+
+
+def _ui_shows_the_deployment(ui: str) -> None:
+    """The UI itself, in headless Chromium when there is one: it lists the deployment instead of
+    "Can't connect to Server API"."""
+    from tests.test_report import CHROMIUM
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return
+    if not Path(CHROMIUM).exists():
+        return
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            page.goto(f"{ui}/deployments")
+            page.wait_for_selector("text=newsflow-ingest", timeout=60_000)
+            assert "connect to Server API" not in page.inner_text("body")
+        finally:
+            browser.close()
 
 
 def test_watch_starts_a_run_without_waiting_for_the_schedule(tmp_path):
