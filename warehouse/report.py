@@ -288,7 +288,7 @@ def _places_section(q: _Reader, charts: _Charts, notes: list[str]) -> Section:
                             hovertemplate="%{text}: %{customdata[0]} events (%{customdata[1]})<br>%{y:.2f}, %{x:.2f}<extra></extra>")
             rows += [("event", p, la, lo, n, types) for p, la, lo, n, types in located.rows]
         # A plain equirectangular projection: longitude and latitude as x and y, no tiles, no shapes.
-        fig.update_xaxes(range=[-180, 180], title="longitude", dtick=30, zeroline=True)
+        fig.update_xaxes(range=[-180, 180], title="longitude", dtick=30, zeroline=True, constrain="domain")
         fig.update_yaxes(range=[-90, 90], title="latitude", dtick=30, scaleanchor="x", zeroline=True)
         source = "<code>events.latitude/longitude</code> with <code>event_timeline</code>" if events_have else ""
         if entities_have:
