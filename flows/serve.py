@@ -13,8 +13,9 @@ DEPLOYMENT = "newsflow-ingest"
 
 def watch_and_trigger(seeds_dir: Path, settle_seconds: float, stop: threading.Event) -> None:
     """Start a run soon after a file lands and settles in the seeds folder, without waiting for
-    the next scheduled tick. Extra triggers are cheap: a run with nothing new loads nothing."""
-    from prefect.deployments import run_deployment
+    the next scheduled tick. Extra triggers are cheap: a run with nothing new loads nothing.
+    Watching starts before the flow is even imported, so a file dropped while the service starts
+    up is not missed; its run is started once the deployment exists."""
     from watchfiles import Change, watch
 
     for changes in watch(seeds_dir, stop_event=stop, recursive=False, debounce=500, raise_interrupt=False):
@@ -25,9 +26,25 @@ def watch_and_trigger(seeds_dir: Path, settle_seconds: float, stop: threading.Ev
             return
         say(f"new files in {seeds_dir}: starting a run")
         try:
-            run_deployment(f"ingest/{DEPLOYMENT}", timeout=0)
+            _start_run(stop)
         except Exception as exc:  # a failed trigger must not end the service; the schedule still runs
             say(f"could not trigger a run: {exc}")
+
+
+def _start_run(stop: threading.Event, wait_seconds: float = 300.0) -> None:
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    deadline = time.monotonic() + wait_seconds
+    while not stop.is_set():
+        try:
+            run_deployment(f"ingest/{DEPLOYMENT}", timeout=0)
+            return
+        except ObjectNotFound:
+            # Not registered yet: the service is still importing the flow.
+            if time.monotonic() > deadline:
+                raise
+            stop.wait(2)
 
 
 def _outcome(warehouse: Path, run_id: str) -> tuple[str, int] | None:
@@ -112,10 +129,6 @@ def report_runs(warehouse: Path, stop: threading.Event, poll_seconds: float = 2.
 def serve(seeds_dir: Path, parameters: dict, interval: float | None, cron: str | None, watch: bool,
           settle_seconds: float) -> None:
     """Serve the `ingest` deployment until interrupted; one run at a time."""
-    from prefect.deployments.runner import EntrypointType
-
-    from flows.ingest import ingest
-
     stop = threading.Event()
     watcher = None
     reporter = threading.Thread(target=report_runs, args=(Path(parameters["warehouse"]), stop), daemon=True)
@@ -124,6 +137,11 @@ def serve(seeds_dir: Path, parameters: dict, interval: float | None, cron: str |
         watcher = threading.Thread(target=watch_and_trigger, args=(seeds_dir, settle_seconds, stop), daemon=True)
         watcher.start()
     try:
+        # Imported after the threads start: with spaCy and Prefect this takes seconds.
+        from prefect.deployments.runner import EntrypointType
+
+        from flows.ingest import ingest
+
         ingest.serve(name=DEPLOYMENT, interval=interval, cron=cron, parameters=parameters, limit=1,
                      print_starting_message=False, pause_on_shutdown=False,
                      entrypoint_type=EntrypointType.MODULE_PATH)
