@@ -11,7 +11,8 @@ from flows.progress import say
 DEPLOYMENT = "newsflow-ingest"
 
 
-def watch_and_trigger(seeds_dir: Path, settle_seconds: float, stop: threading.Event) -> None:
+def watch_and_trigger(seeds_dir: Path, settle_seconds: float, stop: threading.Event,
+                      prefect_ready: threading.Event | None = None) -> None:
     """Start a run soon after a file lands and settles in the seeds folder, without waiting for
     the next scheduled tick. Extra triggers are cheap: a run with nothing new loads nothing.
     Watching starts before the flow is even imported, so a file dropped while the service starts
@@ -25,6 +26,8 @@ def watch_and_trigger(seeds_dir: Path, settle_seconds: float, stop: threading.Ev
         if stop.is_set():
             return
         say(f"new files in {seeds_dir}: starting a run")
+        if prefect_ready is not None:
+            prefect_ready.wait()
         try:
             _start_run(stop)
         except Exception as exc:  # a failed trigger must not end the service; the schedule still runs
@@ -129,17 +132,28 @@ def report_runs(warehouse: Path, stop: threading.Event, poll_seconds: float = 2.
 def serve(seeds_dir: Path, parameters: dict, interval: float | None, cron: str | None, watch: bool,
           settle_seconds: float) -> None:
     """Serve the `ingest` deployment until interrupted; one run at a time."""
-    stop = threading.Event()
+    stop, prefect_ready = threading.Event(), threading.Event()
     watcher = None
+    if watch:
+        # Watching from the start, so that a file dropped while the rest starts up is seen.
+        watcher = threading.Thread(target=watch_and_trigger, args=(seeds_dir, settle_seconds, stop, prefect_ready),
+                                   daemon=True)
+        watcher.start()
+    # Prefect's modules are imported here, before any other thread needs them: imported from
+    # several threads at once, Prefect's plugin start-up reports an import deadlock.
+    import prefect.client.schemas.filters  # noqa: F401
+    import prefect.client.schemas.sorting  # noqa: F401
+    import prefect.deployments  # noqa: F401
+    from prefect.client.orchestration import get_client  # noqa: F401
+    from prefect.deployments.runner import EntrypointType
+
+    import warehouse.report  # noqa: F401
+
+    prefect_ready.set()
     reporter = threading.Thread(target=report_runs, args=(Path(parameters["warehouse"]), stop), daemon=True)
     reporter.start()
-    if watch:
-        watcher = threading.Thread(target=watch_and_trigger, args=(seeds_dir, settle_seconds, stop), daemon=True)
-        watcher.start()
     try:
-        # Imported after the threads start: with spaCy and Prefect this takes seconds.
-        from prefect.deployments.runner import EntrypointType
-
+        # Imported after the threads start: with spaCy this takes seconds.
         from flows.ingest import ingest
 
         ingest.serve(name=DEPLOYMENT, interval=interval, cron=cron, parameters=parameters, limit=1,
@@ -147,6 +161,7 @@ def serve(seeds_dir: Path, parameters: dict, interval: float | None, cron: str |
                      entrypoint_type=EntrypointType.MODULE_PATH)
     finally:
         stop.set()
+        prefect_ready.set()  # a watcher waiting for it sees `stop` and ends
         if watcher is not None:
             watcher.join(timeout=5)
         reporter.join(timeout=5)
