@@ -160,6 +160,7 @@ def run(
     finally:
         stop_progress()
     _print_summary(summary)
+    _refresh_report(settings.warehouse, summary)
     raise typer.Exit(run_exit_code(summary))
 
 
@@ -180,6 +181,24 @@ def _escape(text: str) -> str:
     from flows.ingest import escape
 
     return escape(text)
+
+
+def _refresh_report(warehouse: Path, summary: dict) -> None:
+    """After a run: redraw the report when the run loaded something (or there is none yet), and
+    say where it is. A report that cannot be drawn does not fail the run that loaded the data."""
+    from warehouse.report import build_report, default_report_path
+
+    path = default_report_path(warehouse)
+    if summary.get("status") == "skipped":
+        return
+    loaded = sum(summary.get(t, 0) for t in ("articles", "comments", "entities", "events"))
+    if loaded or not path.exists():
+        try:
+            path = build_report(warehouse).path
+        except Exception as exc:
+            console.print(f"[yellow]report not updated:[/] {exc}")
+            return
+    out.print(f"report: {path}")
 
 
 def _print_summary(s: dict) -> None:
@@ -465,6 +484,41 @@ def serve(
 class StatusFormat(str, Enum):
     table = "table"
     json = "json"
+
+
+@app.command()
+def report(
+    warehouse: Optional[Path] = WarehouseOpt,
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="HTML file to write (default: report.html beside the warehouse)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only events dated, and documents published, on or after this day (YYYY-MM-DD)."),
+    open_: bool = typer.Option(False, "--open", help="Open the report in the default browser."),
+) -> None:
+    """Draw one self-contained HTML report from the warehouse views: events over time, who acts on
+    whom, places, what articles and comments talk about, tone, and data quality.
+
+    The file has every script and style inlined, so it opens from disk with no network.
+    """
+    from datetime import date
+
+    from warehouse.report import build_report
+
+    settings = resolve_settings(warehouse)
+    try:
+        day = date.fromisoformat(since) if since else None
+    except ValueError:
+        _fail(f"--since {since}: not a date; use YYYY-MM-DD")
+    try:
+        result = build_report(settings.warehouse, output, day)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    for note in result.notes:
+        console.print(f"[dim]·[/] {note}")
+    out.print(f"report: {result.path} ({len(result.charts)} charts, {result.size_bytes / 1e6:.1f} MB, "
+              f"{result.seconds:.1f}s)")
+    if open_:
+        import webbrowser
+
+        webbrowser.open(result.path.resolve().as_uri())
 
 
 @app.command()

@@ -52,6 +52,10 @@ def prefect_server(home: Path, startup_seconds: float = 120.0, scheduler_loop_se
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
         # The scheduler's default loop (60 s) is too slow for short intervals.
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": str(scheduler_loop_seconds),
+        # The UI asks /ui-settings where its API is; left alone that says 127.0.0.1:4200, not
+        # the port chosen here, and the UI shows "Can't connect to Server API".
+        "PREFECT_UI_API_URL": api_url,
+        "PREFECT_UI_URL": api_url.removesuffix("/api"),
     })
     log_path = home / "server.log"
     prefect = Path(sys.executable).with_name("prefect")

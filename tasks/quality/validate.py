@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -117,11 +118,13 @@ def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_en
     comment_ids = tables["comments"].column("comment_id").to_pylist()
     entity_ids = set(tables["entities"].column("entity_id").to_pylist()) | set(known_entity_ids)
     params = {"article_ids": article_ids, "doc_ids": article_ids + comment_ids, "entity_ids": sorted(entity_ids)}
+    run_identifier = _run_identifier()
     results: list[CheckResult] = []
     for name, table in tables.items():
         frame = _with_derived_columns(name, table.to_pandas(), texts)
         checkpoint = _checkpoints(Path(directory), Path(quality_dir) if quality_dir else None)[1][name]
-        run = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=params)
+        run = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
+                             run_id=run_identifier)
         [outcome] = run.run_results.values()
         for r in outcome.results:
             cfg = r.expectation_config
@@ -148,6 +151,19 @@ def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_en
     return results
 
 
+def _run_identifier():
+    """The Data Docs' run name: the flow run's id inside an ingest run (it is pipeline_runs.run_id,
+    so a Data Docs row leads to its run), else `validate-` and the time; never GX's `__none__`."""
+    from datetime import datetime, timezone
+
+    from great_expectations.core.run_identifier import RunIdentifier
+    from prefect.runtime import flow_run
+
+    now = datetime.now(timezone.utc)
+    flow_run_id = flow_run.get_id()
+    return RunIdentifier(run_name=str(flow_run_id) if flow_run_id else f"validate-{now:%Y%m%dT%H%M%SZ}", run_time=now)
+
+
 def warm_up(quality_dir: Path | None, directory: Path = EXPECTATIONS_DIR) -> None:
     """Build the context and run every suite once on empty tables, so the first real batch does
     not pay for Great Expectations' start-up (the flow does this while spaCy works)."""
@@ -160,10 +176,81 @@ def warm_up(quality_dir: Path | None, directory: Path = EXPECTATIONS_DIR) -> Non
 
 def build_data_docs(quality_dir: Path, directory: Path = EXPECTATIONS_DIR) -> Path:
     """Render the Data Docs for every validation this process ran into `quality_dir`, once per
-    run rather than once per batch; returns the index page."""
+    run rather than once per batch, readable offline; returns the index page."""
     context, _ = _checkpoints(Path(directory), Path(quality_dir))
     context.build_data_docs()
+    for page in Path(quality_dir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        offline = offline_data_docs_page(text, os.path.relpath(Path(quality_dir) / "static", page.parent))
+        if offline != text:
+            page.write_text(offline, encoding="utf-8")
     return Path(quality_dir) / "index.html"
+
+
+_REMOTE_ASSET = re.compile(r"""<script\b[^>]*\bsrc=["']https?://[^"']*["'][^>]*>\s*</script>\s*|"""
+                           r"""<link\b[^>]*\bhref=["']https?://[^"']*["'][^>]*>\s*""", re.I)
+_REMOTE_IMAGE = re.compile(r"""(<img\b[^>]*\bsrc=)["']https?://[^"']*["']""", re.I)
+_REMOTE_CSS_URL = re.compile(r"""url\(\s*['"]?https?://[^)]*\)""", re.I)
+_TABLE_SCRIPT = re.compile(r"""<table\s+id="(?P<id>[^"]+)"[^>]*data-toggle="table"[^>]*>\s*</table>""")
+_TABLE_DATA = re.compile(r"""\$\('#(?P<id>[^']+)'\)\.bootstrapTable\(\s*Object\.assign\(\s*\{\s*columns:\s*(?P<columns>\[.*?\]),"""
+                         r"""\s*data:\s*(?P<data>\[.*?\]),\s*toolbar:""", re.S)
+_INLINE_SCRIPT = re.compile(r"<script>(?:(?!</script>).)*</script>", re.S)
+_ICON = re.compile(r"""<i class="fas? fa-(?P<name>[\w-]+)[^"]*"[^>]*>\s*</i>""")
+_OFFLINE_CSS = """<style>
+/* newsflow: Great Expectations loads Bootstrap, jQuery and its table plugin from CDNs; offline,
+   its pages keep their own markup with these few rules instead. */
+body { font-family: system-ui, sans-serif; margin: 0 24px 40px; color: #222; }
+.modal, .ge-walkthrough-modal, button[onclick], #ge-cta-footer, .navbar-toggler { display: none !important; }
+footer, .fixed-bottom, .sticky-top { position: static !important; }
+table { border-collapse: collapse; margin: 8px 0; font-size: 14px; }
+th, td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left; vertical-align: top; }
+th { background: #f0f2f5; }
+.text-success, .ok { color: #1e7b34; } .text-danger, .bad { color: #b3261e; }
+.cooltip .top { display: none; }
+nav ol, nav ul { list-style: none; padding: 0; } nav li { display: inline; margin-right: 12px; }
+.card { border: 1px solid #e3e6ea; border-radius: 6px; padding: 8px 12px; margin: 10px 0; }
+</style>"""
+_ICONS = {"check-circle": '<span class="ok">&#10004;</span>', "check": '<span class="ok">&#10004;</span>',
+          "times": '<span class="bad">&#10008;</span>', "times-circle": '<span class="bad">&#10008;</span>'}
+
+
+def offline_data_docs_page(text: str, static: str) -> str:
+    """A Data Docs page that shows its content with no network: the CDN scripts and stylesheets
+    dropped, the tables that GX's jQuery plugin would fill rendered as plain HTML, the scripts
+    that need jQuery removed, icons as characters, the remote logo taken from the site's own
+    static/ folder (`static` is its path relative to the page)."""
+    import ast
+    import html as html_lib
+
+    tables = {}
+    for m in _TABLE_DATA.finditer(text):
+        try:
+            tables[m["id"]] = (ast.literal_eval(m["columns"]), ast.literal_eval(m["data"]))
+        except (ValueError, SyntaxError):
+            continue  # that table stays empty; the rest of the page still reads
+
+    def static_table(m: re.Match) -> str:
+        if m["id"] not in tables:
+            return m.group(0)
+        columns, rows = tables[m["id"]]
+        head = "".join(f"<th>{html_lib.escape(str(c.get('title', c.get('field'))))}</th>" for c in columns)
+        body = []
+        for row in rows:
+            cells = "".join(f"<td>{row.get(c.get('field'), '')}</td>" for c in columns)  # GX's own HTML
+            link = row.get("_table_row_link_path")
+            cells += f'<td><a href="{html_lib.escape(link)}">open</a></td>' if link else "<td></td>"
+            body.append(f"<tr>{cells}</tr>")
+        return f'<table id="{m["id"]}"><thead><tr>{head}<th></th></tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+    text = _TABLE_SCRIPT.sub(static_table, text)
+    text = _INLINE_SCRIPT.sub(lambda m: "" if "$(" in m.group(0) or "$." in m.group(0) else m.group(0), text)
+    text = _REMOTE_ASSET.sub("", text)
+    text = _REMOTE_IMAGE.sub(lambda m: f'{m.group(1)}"{static}/images/logo-long.png"', text)
+    text = _REMOTE_CSS_URL.sub("none", text)
+    text = _ICON.sub(lambda m: _ICONS.get(m["name"], ""), text)
+    if _OFFLINE_CSS not in text:
+        text = text.replace("</head>", _OFFLINE_CSS + "</head>", 1)
+    return text
 
 
 def blocked_articles(results: list[CheckResult]) -> dict[str, str]:
