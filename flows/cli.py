@@ -102,7 +102,8 @@ def run(
             _fail_plain(f"{_escape(s)}: no such file or folder; give an existing seed folder or file", RunExit.CANNOT_RUN)
     if not verbose:
         # Prefect logs a failed flow's traceback itself; newsflow says what failed in one line.
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+        # It logs a failed task's traceback at ERROR; `-v` shows those logs.
+        os.environ["PREFECT_LOGGING_LEVEL"] = "CRITICAL"
     from flows import prefect_env
 
     try:
@@ -114,8 +115,9 @@ def run(
                     or f"{_escape(str(exc.filename or settings.data_dir))}: {exc.strerror}", RunExit.CANNOT_RUN)
     from flows.progress import set_listener
 
-    set_listener(lambda msg: console.print(Text.assemble(("· ", "dim"), msg), highlight=False))
-    console.print(f"newsflow: ingesting {_escape(', '.join(seeds))} into {settings.warehouse}", markup=False)
+    set_listener(lambda msg: console.print(Text.assemble(("· ", "dim"), msg), highlight=False, soft_wrap=True))
+    console.print(f"newsflow: ingesting {_escape(', '.join(seeds))} into {settings.warehouse}", markup=False,
+                  soft_wrap=True)
     if n_process > 1 and task_runner is Runner.local:
         # The workers load spaCy while Prefect starts its server.
         from tasks.nlp.pool import worker_pool
@@ -152,7 +154,9 @@ def _fail_plain(message: str, code: int) -> None:
     """_fail for text that may hold file names: printed literally, never as Rich markup."""
     from rich.markup import escape as markup_escape
 
-    _fail(markup_escape(message), code)
+    # soft_wrap: one line however narrow the terminal, so scripts can grep it whole.
+    console.print(f"[bold red]error:[/] {markup_escape(message)}", soft_wrap=True)
+    raise typer.Exit(code)
 
 
 def run_exit_code(s: dict) -> int:
