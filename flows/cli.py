@@ -128,7 +128,8 @@ def run(
     from flows.progress_display import show_progress
 
     stop_progress = show_progress(console)
-    console.print(f"newsflow: ingesting {_escape(', '.join(seeds))} into {settings.warehouse}", markup=False)
+    console.print(f"newsflow: ingesting {_escape(', '.join(seeds))} into {settings.warehouse}", markup=False,
+                  soft_wrap=True)
     if n_process > 1 and task_runner is Runner.local:
         # The workers load spaCy while Prefect starts its server.
         from tasks.nlp.pool import worker_pool

@@ -91,7 +91,7 @@ class PlainLines:
 def show_progress(console: Console) -> Callable[[], None]:
     """Route the flow's messages and progress to `console`; returns what stops the display."""
     display = RichBar(console) if console.is_terminal else PlainLines(console.print)
-    progress.set_listener(lambda msg: console.print(f"[dim]·[/] {escape(msg)}"))
+    progress.set_listener(lambda msg: console.print(f"[dim]·[/] {escape(msg)}", soft_wrap=True))
     progress.set_display(display)
 
     def stop() -> None:

@@ -196,7 +196,7 @@ def test_exit_codes_all_loaded_quarantined_skipped_and_missing_folder(seed_dir, 
     assert r.returncode == 4 and "skipped" in r.stdout
     r = newsflow_cli("run", "no/such/folder", "-w", warehouse)
     assert r.returncode == 5 and "no/such/folder" in r.stderr and "Traceback" not in r.stderr
-    status = newsflow_cli("status", "-w", warehouse)
+    status = newsflow_cli("status", "-w", warehouse, env={"COLUMNS": "200"})
     assert "skipped" in status.stdout and "completed" in status.stdout
     help_text = newsflow_cli("run", "--help").stdout
     assert "Exit codes" in help_text and "--prune" in help_text
@@ -219,8 +219,11 @@ def test_environment_errors_are_one_line_naming_the_path_and_the_fix(seed_dir, t
     wh = tmp_path / "full" / "wh.duckdb"
     r = newsflow_cli("run", seed_dir, "-w", wh, env=env)
     assert r.returncode == 5, r.stderr
-    assert "disk full" in r.stderr and str(wh.parent / "lake") in r.stderr and "Traceback" not in r.stderr
-    assert "failed" in newsflow_cli("status", "-w", wh).stdout
+    [line] = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert "disk full" in line and str(wh.parent / "lake") in line and "--warehouse" in line
+    assert "Traceback" not in r.stderr
+    assert "failed" in newsflow_cli("status", "-w", wh, env={"COLUMNS": "200"}).stdout
+    assert len([line for line in r.stderr.splitlines() if "error:" in line]) == 1
     # A warehouse under a file (not a folder) cannot be created: the path and the fix, no traceback.
     blocker = tmp_path / "blocker"
     blocker.write_text("")

@@ -28,7 +28,7 @@ def sample(tmp_path_factory):
         settle(f)
     wh = root / "data" / "newsflow.duckdb"
     run = newsflow_cli("run", "-r", seeds, "-w", wh)
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.returncode == 3, run.stdout + run.stderr  # loaded, one file quarantined
     return wh, run.stdout
 
 

@@ -84,10 +84,6 @@ def list_candidates(paths: list[str], recursive: bool = False) -> list[Candidate
     return list(out.values())
 
 
-def list_seed_files(paths: list[str], recursive: bool = False) -> list[Path]:
-    return [c.path for c in list_candidates(paths, recursive)]
-
-
 def _kind(mode: int) -> str:
     for test, name in ((st.S_ISFIFO, "a FIFO (named pipe)"), (st.S_ISCHR, "a character device"),
                        (st.S_ISBLK, "a block device"), (st.S_ISSOCK, "a socket"), (st.S_ISDIR, "a folder")):

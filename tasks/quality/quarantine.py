@@ -7,7 +7,6 @@ import re
 import stat as st
 from pathlib import Path
 
-from tasks.core.errors import SeedError
 from tasks.ingest.documents import SeedFile
 
 COPY_LIMIT_BYTES = 2 * 1024 * 1024
@@ -98,6 +97,3 @@ def batch_records(parsed_quarantine: list[dict], parsed_seeds: list[SeedFile], a
 def duplicate_records(duplicates: list[tuple[SeedFile, str]]) -> list[dict]:
     return [seed_record(s, status="duplicate", duplicate_of=owner, n_articles=0) for s, owner in duplicates]
 
-
-def seed_error_record(seed: SeedFile, exc: SeedError, quarantine_dir: Path, data: bytes | None = None) -> dict:
-    return quarantine_record(seed, exc.stage, exc.reason, quarantine_dir, data)
