@@ -60,7 +60,7 @@ def hostile_files(outside: Path) -> dict[str, bytes]:
                                              "body": "Police arrested ten protesters on Monday in Paris."}).encode(),
         "yaml_bomb.txt": YAML_BOMB.encode(),
         "huge_title.json": json.dumps({"title": "T" * 3_000_000, "body": "Short body."}).encode(),
-        "too_long_text.txt": ("A sentence about nothing in particular. " * 30_000).encode(),
+        "too_long_text.txt": ("A sentence about nothing in particular. " * 130_000).encode(),
         "many_lines.txt": "\n".join(f"Line {i} of the page." for i in range(25_000)).encode(),
         "capitalised_line.txt": f"According to {caps} reported.\n".encode(),
         "nested_divs.html": b"<html><body>" + b"<div>" * 20_000 + b"<p>Deep text here, officials said.</p>"

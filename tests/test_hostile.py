@@ -135,7 +135,7 @@ HOSTILE_REASONS = {
     "year9999_tz.txt": "out of range",
     "yaml_bomb.txt": "YAML aliases",
     "huge_title.json": "'title' is 3,000,000 characters",
-    "too_long_text.txt": "article text is 1,200,000 characters",
+    "too_long_text.txt": "article text is 5,200,000 characters",
     "evil\nname\x1b[31m.txt": "binary",
 }
 

@@ -26,8 +26,9 @@ from tasks.ingest.segment import segment
 ACCEPTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
 """The seed file extensions newsflow reads; any other extension is quarantined."""
 
-MAX_DOC_CHARS = 1_000_000
-"""Longest article or comment text accepted: spaCy refuses longer documents (its max_length)."""
+MAX_DOC_CHARS = 5_000_000
+"""Longest article or comment text accepted. Longer than spaCy takes at once is fine (the analysis
+cuts it into pieces), but five million characters is a dump, not a page: minutes of analysis."""
 MAX_FIELD_CHARS = {"title": 2_000, "url": 8_192, "publisher": 500, "author": 500, "parent": 500}
 """Longest metadata value accepted: a title is a line, not a book (nor a YAML alias bomb)."""
 
