@@ -50,3 +50,14 @@ LEFT JOIN entity_catalog ca ON ca.entity_id = e.actor_entity_id
 LEFT JOIN entity_catalog ct ON ct.entity_id = e.target_entity_id
 WHERE e.actor IS NOT NULL AND e.target IS NOT NULL AND NOT e.negated AND e.modality IN ('asserted', 'reported')
 GROUP BY ALL;
+
+-- How each entity is treated, in articles and in comments: the sentiment of the sentences toward its mentions.
+CREATE OR REPLACE VIEW entity_tone AS
+SELECT entity_id, any_value(canonical_name) AS canonical_name, doc_kind, count(*) AS mentions,
+       count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+       count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,
+       count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+       avg(sentiment_score) AS mean_score
+FROM entities
+WHERE sentiment IS NOT NULL
+GROUP BY entity_id, doc_kind;

@@ -12,6 +12,7 @@ from tasks.core.dates import resolve_date
 from tasks.core.ids import stable_id
 from tasks.nlp.entities import MENTIONS
 from tasks.nlp.events import EVENTS, cluster_mentions
+from tasks.nlp.tone import combined_tone, comment_scores
 from tasks.ingest.documents import Doc as DocMeta
 
 
@@ -37,6 +38,7 @@ def mention_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: 
             "start_char": start, "end_char": end, "text": span.text, "label": span.label_,
             "entity_id": span.kb_id_, "canonical_name": c.canonical_name, "entity_type": c.entity_type,
             "country_code": c.country_code, "sector": c.sector,
+            "sentiment": span._.sentiment, "sentiment_score": span._.sentiment_score,
         })
     return rows
 
@@ -78,8 +80,15 @@ def event_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: in
     return cluster_mentions(rows)
 
 
-def doc_values(pieces: list[SpacyDoc]) -> dict:
+def doc_values(pieces: list[SpacyDoc], doc_kind: str = "comment") -> dict:
     """Columns the components add to the document's own row (article or comment), from the Docs of
-    its pieces (one unless the document was too long for spaCy at once). None yet: a component that
-    scores whole documents adds its columns here."""
-    return {}
+    its pieces (one unless the document was too long for spaCy at once): tone and its word shares,
+    each piece weighted by its words; for a comment, also toxicity and constructiveness."""
+    tones = [d._.tone for d in pieces if d._.tone is not None]
+    if not tones:
+        return {}
+    tone = combined_tone(tones)
+    out = {"tone": tone.tone, "tone_positive": tone.positive, "tone_negative": tone.negative}
+    if doc_kind == "comment":
+        out.update(comment_scores("".join(d.text for d in pieces), [s.text for d in pieces for s in d.sents], tone))
+    return out
