@@ -90,5 +90,7 @@ def doc_values(pieces: list[SpacyDoc], doc_kind: str = "comment") -> dict:
     tone = combined_tone(tones)
     out = {"tone": tone.tone, "tone_positive": tone.positive, "tone_negative": tone.negative}
     if doc_kind == "comment":
-        out.update(comment_scores("".join(d.text for d in pieces), [s.text for d in pieces for s in d.sents], tone))
+        texts = [d.text for d in pieces]
+        sentences = [text[s.start_char:s.end_char] for d, text in zip(pieces, texts) for s in d.sents]
+        out.update(comment_scores("".join(texts), sentences, tone))
     return out

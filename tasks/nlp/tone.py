@@ -74,7 +74,9 @@ class DocTone:
     """Words counted (alphabetic tokens): the weight of this piece when a document has several."""
 
 
-def doc_tone(doc: SpacyDoc) -> DocTone:
+def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None) -> DocTone:
+    """The document's tone; each sentence's VADER compound score goes into `compounds` (by the
+    sentence's first token) when given."""
     analyser = vader()
     words = pos = neg = 0
     weighted = 0.0
@@ -87,7 +89,10 @@ def doc_tone(doc: SpacyDoc) -> DocTone:
                 pos += v > 0
                 neg += v < 0
         if n:
-            weighted += n * analyser.polarity_scores(sent.text)["compound"]
+            compound = analyser.polarity_scores(sent.text)["compound"]
+            if compounds is not None:
+                compounds[sent.start] = compound
+            weighted += n * compound
             words += n
     if not words:
         return DocTone(0.0, 0.0, 0.0, 0)
@@ -109,11 +114,12 @@ def _bucket(d: int) -> str:
     return "1" if d <= 1 else "3" if d <= 3 else "8" if d <= 8 else "far"
 
 
-def target_features(sent: Span, start: int, end: int) -> dict[str, float]:
+def target_features(sent: Span, start: int, end: int, compound: float | None = None) -> dict[str, float]:
     """Features of the target tokens doc[start:end] in sentence `sent`: the words around it by
     distance (the target itself masked), its dependency relation and head, the lemmas on its path
     to the root, modifiers it has, VADER valences of all of those, negation, and the sentence's own
-    VADER score. The same function serves training (benchmarks/train_tone.py) and the component."""
+    VADER score (`compound`, computed when not given). The same function serves training
+    (benchmarks/train_tone.py) and the component."""
     doc = sent.doc
     f: dict[str, float] = {"bias": 1.0}
     target = doc[start:end]
@@ -190,7 +196,8 @@ def target_features(sent: Span, start: int, end: int) -> dict[str, float]:
         mod_v += valence(t.lower_)
     f["v_mod"] = mod_v / 4
     # The whole sentence, and where the target sits in it.
-    compound = vader().polarity_scores(sent.text)["compound"]
+    if compound is None:
+        compound = vader().polarity_scores(sent.text)["compound"]
     f["sent_compound"] = compound
     f["sent_pos"] = float(compound >= 0.05)
     f["sent_neg"] = float(compound <= -0.05)
@@ -236,9 +243,10 @@ def load_target_model(path: Path = TARGET_WEIGHTS) -> TargetModel:
         raise DataFileError(str(path), None, f"target sentiment weights unreadable: {exc!r}") from exc
 
 
-def mention_sentiment(model: TargetModel, span: Span) -> tuple[str, float]:
-    """(label, score in -1..1: P(positive) - P(negative)) of the sentence toward the mention."""
-    p = model.proba(target_features(span.sent, span.start, span.end))
+def mention_sentiment(model: TargetModel, span: Span, compound: float | None = None) -> tuple[str, float]:
+    """(label, score in -1..1: P(positive) - P(negative)) of the sentence toward the mention;
+    `compound` is the sentence's VADER score when already known."""
+    p = model.proba(target_features(span.sent, span.start, span.end, compound))
     label = SENTIMENTS[max(range(len(p)), key=p.__getitem__)]
     return label, p[2] - p[0]
 
@@ -249,11 +257,45 @@ def _logistic(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-@lru_cache(maxsize=1)
-def _profanity():
-    from profanity_check import predict_prob
+class OffensiveLanguage:
+    """alt-profanity-check's model as it ships (a TF-IDF vectorizer and a sigmoid-calibrated
+    LinearSVC, five cross-validation folds averaged), evaluated directly from its fitted arrays:
+    the same probabilities as `profanity_check.predict_prob`, without scikit-learn's per-call
+    overhead (tens of milliseconds per comment)."""
 
-    return predict_prob
+    def __init__(self):
+        from profanity_check import profanity_check as pc
+
+        vec, model = pc.vectorizer, pc.model
+        params = vec.get_params()
+        if params["analyzer"] != "word" or tuple(params["ngram_range"]) != (1, 1) or params["sublinear_tf"] \
+                or params["norm"] != "l2" or not params["lowercase"] or params["binary"]:
+            raise DataFileError("profanity_check/data/vectorizer.joblib", None, f"unexpected vectorizer {params}")
+        self.pattern = re.compile(params["token_pattern"])
+        folds = model.calibrated_classifiers_
+        coefs = [f.estimator.coef_.ravel() for f in folds]
+        self.intercepts = [float(f.estimator.intercept_[0]) for f in folds]
+        self.sigmoids = [(float(f.calibrators[0].a_), float(f.calibrators[0].b_)) for f in folds]
+        idf = vec.idf_
+        self.terms = {term: (float(idf[j]), tuple(float(c[j]) for c in coefs)) for term, j in vec.vocabulary_.items()}
+
+    def probability(self, text: str) -> float:
+        counts: dict[str, int] = {}
+        for token in self.pattern.findall(text.lower()):
+            if token in self.terms:
+                counts[token] = counts.get(token, 0) + 1
+        weights = [(n * self.terms[t][0], self.terms[t][1]) for t, n in counts.items()]
+        norm = math.sqrt(sum(w * w for w, _ in weights)) or 1.0
+        total = 0.0
+        for k, (b, (a_, b_)) in enumerate(zip(self.intercepts, self.sigmoids)):
+            d = b + sum(w * c[k] for w, c in weights) / norm
+            total += 1.0 / (1.0 + math.exp(max(-500.0, min(500.0, a_ * d + b_))))
+        return total / len(self.sigmoids)
+
+
+@lru_cache(maxsize=1)
+def offensive_language() -> OffensiveLanguage:
+    return OffensiveLanguage()
 
 
 def comment_features(text: str, sentences: list[str], tone: DocTone) -> dict[str, float]:
@@ -262,7 +304,8 @@ def comment_features(text: str, sentences: list[str], tone: DocTone) -> dict[str
     words = _WORD.findall(text)
     lower = [w.lower() for w in words]
     n = max(len(words), 1)
-    probs = _profanity()([text, *sentences])
+    model = offensive_language()
+    probs = [model.probability(t) for t in (text, *sentences)]
     return {
         "profanity": float(probs[0]),
         "profanity_max_sentence": float(max(probs[1:], default=probs[0])),
@@ -337,9 +380,10 @@ class ToneScorer:
         self.model = load_target_model(Path(weights_path) if weights_path else TARGET_WEIGHTS)
 
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
-        doc._.tone = doc_tone(doc)
+        compounds: dict[int, float] = {}
+        doc._.tone = doc_tone(doc, compounds)
         for span in doc.spans[MENTIONS] if MENTIONS in doc.spans else []:
-            span._.sentiment, span._.sentiment_score = mention_sentiment(self.model, span)
+            span._.sentiment, span._.sentiment_score = mention_sentiment(self.model, span, compounds.get(span.sent.start))
         return doc
 
 
