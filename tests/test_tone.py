@@ -94,3 +94,13 @@ def test_a_run_stores_tone_and_entity_tone_answers(prefect_harness, seed_dir, wa
     assert {r[2] for r in rows} == {"article", "comment"}
     for r in rows:
         assert r[3] == r[4] + r[5] + r[6] and -1 <= r[7] <= 1
+
+
+def test_offensive_language_is_alt_profanity_checks_model():
+    from profanity_check import predict_prob
+
+    from tasks.nlp.tone import offensive_language
+
+    texts = ["You are a pathetic idiot.", "I respectfully disagree.", "", "Shut up!! Nobody asked you, moron."]
+    assert [round(offensive_language().probability(t), 9) for t in texts] == \
+        [round(float(p), 9) for p in predict_prob(texts)]
