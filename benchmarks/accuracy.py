@@ -4,6 +4,7 @@
     python benchmarks/accuracy.py entities --gold ../shared/gold
     python benchmarks/accuracy.py events --gold ../shared/gold
     python benchmarks/accuracy.py geo --gold ../shared/gold      (benchmarks/accuracy_geo.py)
+    python benchmarks/accuracy.py tone --gold ../shared/gold      (benchmarks/accuracy_tone.py)
     python benchmarks/accuracy.py all --gold ../shared/gold [--part fit|check|both]
 
 Each gold set is split by a stable hash of the document id into a `fit` part (read its errors, fit
@@ -28,6 +29,7 @@ from tasks.ingest.documents import Doc  # noqa: E402
 from tasks.ingest.segment import segment  # noqa: E402
 from tasks.core.settings import DEFAULT_MODEL  # noqa: E402
 from benchmarks.gold_split import PARTS, in_part  # noqa: E402
+from benchmarks.accuracy_tone import score_tone  # noqa: E402
 
 TYPE_GROUPS = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place", "FAC": "place"}
 ACTOR_ROLES = {"Attacker", "Agent", "Killer", "Communicator", "Demonstrator", "Jailer"}
@@ -228,7 +230,7 @@ def score_case(gold: Path, model: str, part: str | None = None) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["segmentation", "entities", "events", "geo", "all"])
+    ap.add_argument("what", choices=["segmentation", "entities", "events", "geo", "tone", "all"])
     ap.add_argument("--gold", type=Path, default=Path("../shared/gold"))
     ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--part", choices=[*PARTS, "both"], default="both",
@@ -247,6 +249,8 @@ def main() -> None:
         if args.what in ("geo", "all"):
             from benchmarks.accuracy_geo import score_geo
             report[f"geo/{part}"] = score_geo(args.gold, args.model, part, args.limit)
+        if args.what in ("tone", "all"):
+            report[f"tone/{part}"] = score_tone(args.gold, args.model, part)
     for section, figures in report.items():
         print(f"[{section}]")
         for key, value in figures.items():

@@ -20,7 +20,7 @@ def _sample_docs():
 
 def test_pipeline_shows_newsflow_components_and_round_trips_through_disk(tmp_path):
     nlp = build_pipeline(DEFAULT_MODEL)
-    assert nlp.pipe_names[-3:] == ["newsflow_entities", "newsflow_places", "newsflow_events"]
+    assert nlp.pipe_names[-4:] == ["newsflow_entities", "newsflow_places", "newsflow_events", "newsflow_tone"]
     assert nlp.pipe_names.index("entity_ruler") < nlp.pipe_names.index("ner")
     nlp.to_disk(tmp_path / "pipeline")
     reloaded = spacy.load(tmp_path / "pipeline")

@@ -21,7 +21,10 @@ CREATE TABLE IF NOT EXISTS articles (
     encoding       VARCHAR,              -- encoding the seed was decoded with
     segmentation   VARCHAR,              -- how comments were found: explicit|marker|model|single
     ingested_at    TIMESTAMPTZ NOT NULL,
-    run_id         VARCHAR NOT NULL      -- pipeline_runs.run_id that loaded it
+    run_id         VARCHAR NOT NULL,     -- pipeline_runs.run_id that loaded it
+    tone           FLOAT,                -- -1..1: VADER compound of the sentences, weighted by their words
+    tone_positive  FLOAT,                -- 0..1: share of words VADER's lexicon rates positive (GDELT GKG style)
+    tone_negative  FLOAT                 -- 0..1: share of words VADER's lexicon rates negative
 );
 COMMENT ON TABLE articles IS 'One row per news article (page) read from a seed file.';
 
@@ -34,7 +37,13 @@ CREATE TABLE IF NOT EXISTS comments (
     author      VARCHAR,                 -- when the seed gives it
     posted_at   TIMESTAMPTZ,             -- when the seed gives it
     parent      VARCHAR,                 -- the replied-to comment, when the seed gives it
-    run_id      VARCHAR NOT NULL
+    run_id      VARCHAR NOT NULL,
+    tone              FLOAT,             -- -1..1, as articles.tone
+    tone_positive     FLOAT,             -- 0..1, share of positive words
+    tone_negative     FLOAT,             -- 0..1, share of negative words
+    toxicity          FLOAT,             -- 0..1: probability the comment is toxic (alt-profanity-check + VADER, calibrated)
+    constructive      BOOLEAN,           -- constructiveness at or above its threshold
+    constructiveness  FLOAT              -- 0..1: probability the comment is constructive (reasons, proposals, substance)
 );
 COMMENT ON TABLE comments IS 'Reader comments, first-class documents with their own entities and events.';
 
@@ -59,7 +68,9 @@ CREATE TABLE IF NOT EXISTS entities (
     latitude        DOUBLE,              -- the place's point, WGS84 degrees (-90..90)
     longitude       DOUBLE,              -- WGS84 degrees (-180..180)
     feature_class   VARCHAR,             -- continent | country | first-level division | second-level division | populated place
-    admin1_code     VARCHAR              -- GeoNames first-level division code of the place ("TX", "07"); NULL for countries
+    admin1_code     VARCHAR,             -- GeoNames first-level division code of the place ("TX", "07"); NULL for countries
+    sentiment       VARCHAR,             -- negative | neutral | positive: how the sentence treats this mention
+    sentiment_score FLOAT                -- -1..1: P(positive) - P(negative) toward this mention
 );
 COMMENT ON TABLE entities IS 'Entity mentions in articles and comments, each tied to one canonical entity.';
 

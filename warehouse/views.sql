@@ -68,3 +68,14 @@ LEFT JOIN (SELECT DISTINCT ON (geonames_id) geonames_id, country_code FROM entit
            WHERE geonames_id IS NOT NULL ORDER BY geonames_id, country_code) m
        ON m.geonames_id = e.location_geonames_id
 WHERE e.location_latitude IS NOT NULL;
+
+-- How each entity is treated, in articles and in comments: the sentiment of the sentences toward its mentions.
+CREATE OR REPLACE VIEW entity_tone AS
+SELECT entity_id, any_value(canonical_name) AS canonical_name, doc_kind, count(*) AS mentions,
+       count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+       count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,
+       count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+       avg(sentiment_score) AS mean_score
+FROM entities
+WHERE sentiment IS NOT NULL
+GROUP BY entity_id, doc_kind;

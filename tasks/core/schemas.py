@@ -13,12 +13,15 @@ ARTICLES = pa.schema([
     ("published_at", TS), ("body", pa.string()), ("n_paragraphs", pa.int32()), ("n_words", pa.int32()),
     ("n_comments", pa.int32()), ("language", pa.string()), ("encoding", pa.string()),
     ("segmentation", pa.string()), ("ingested_at", TS), ("run_id", pa.string()),
+    ("tone", pa.float32()), ("tone_positive", pa.float32()), ("tone_negative", pa.float32()),
 ])
 
 COMMENTS = pa.schema([
     ("comment_id", pa.string()), ("article_id", pa.string()), ("position", pa.int32()),
     ("body", pa.string()), ("n_words", pa.int32()), ("author", pa.string()), ("posted_at", TS),
     ("parent", pa.string()), ("run_id", pa.string()),
+    ("tone", pa.float32()), ("tone_positive", pa.float32()), ("tone_negative", pa.float32()),
+    ("toxicity", pa.float32()), ("constructive", pa.bool_()), ("constructiveness", pa.float32()),
 ])
 
 ENTITIES = pa.schema([
@@ -30,6 +33,7 @@ ENTITIES = pa.schema([
     # The place a GPE/LOC/FAC (or a country's NORP) mention names, when resolved (tasks/nlp/places.py).
     ("geonames_id", pa.int64()), ("latitude", pa.float64()), ("longitude", pa.float64()),
     ("feature_class", pa.string()), ("admin1_code", pa.string()),
+    ("sentiment", pa.string()), ("sentiment_score", pa.float32()),
 ])
 
 EVENTS = pa.schema([

@@ -57,7 +57,7 @@ def _analyse_one(nlp, doc: Doc) -> Analysis:
         out.events += event_rows(spacy_doc, doc, offset, first_sentence)
         first_sentence += sum(1 for _ in spacy_doc.sents)
         analysed.append(spacy_doc)
-    out.doc_values[doc.doc_id] = doc_values(analysed)
+    out.doc_values[doc.doc_id] = doc_values(analysed, doc.doc_kind)
     return out
 
 
@@ -71,7 +71,7 @@ def analyse_in_process(docs: list[Doc], model: str, batch_size: int = 64) -> Ana
         for doc, spacy_doc in zip(short, nlp.pipe((d.text for d in short), batch_size=batch_size)):
             out.mentions += mention_rows(spacy_doc, doc)
             out.events += event_rows(spacy_doc, doc)
-            out.doc_values[doc.doc_id] = doc_values([spacy_doc])
+            out.doc_values[doc.doc_id] = doc_values([spacy_doc], doc.doc_kind)
         rest = long_docs
     except Exception:  # noqa: BLE001 - one document broke the batch: find it, keep the others
         out, rest = Analysis(), docs

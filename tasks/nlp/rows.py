@@ -13,6 +13,7 @@ from tasks.core.ids import stable_id
 from tasks.nlp.entities import MENTIONS
 from tasks.nlp.events import EVENTS, cluster_mentions
 from tasks.nlp.places import place_columns
+from tasks.nlp.tone import combined_tone, comment_scores
 from tasks.ingest.documents import Doc as DocMeta
 
 
@@ -39,6 +40,7 @@ def mention_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: 
             "entity_id": span.kb_id_, "canonical_name": c.canonical_name, "entity_type": c.entity_type,
             "country_code": c.country_code, "sector": c.sector,
             **place_columns(span),
+            "sentiment": span._.sentiment, "sentiment_score": span._.sentiment_score,
         })
     return rows
 
@@ -89,8 +91,17 @@ def event_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: in
     return cluster_mentions(rows, definite)
 
 
-def doc_values(pieces: list[SpacyDoc]) -> dict:
+def doc_values(pieces: list[SpacyDoc], doc_kind: str = "comment") -> dict:
     """Columns the components add to the document's own row (article or comment), from the Docs of
-    its pieces (one unless the document was too long for spaCy at once). None yet: a component that
-    scores whole documents adds its columns here."""
-    return {}
+    its pieces (one unless the document was too long for spaCy at once): tone and its word shares,
+    each piece weighted by its words; for a comment, also toxicity and constructiveness."""
+    tones = [d._.tone for d in pieces if d._.tone is not None]
+    if not tones:
+        return {}
+    tone = combined_tone(tones)
+    out = {"tone": tone.tone, "tone_positive": tone.positive, "tone_negative": tone.negative}
+    if doc_kind == "comment":
+        texts = [d.text for d in pieces]
+        sentences = [text[s.start_char:s.end_char] for d, text in zip(pieces, texts) for s in d.sents]
+        out.update(comment_scores("".join(texts), sentences, tone))
+    return out

@@ -1,0 +1,393 @@
+"""Tone: how a document speaks, how each sentence treats each entity mention, and, for comments,
+how toxic and how constructive they are.
+
+- Document tone (articles and comments): VADER (Hutto and Gilbert 2014, the `vaderSentiment`
+  package's lexicon and rules) over each sentence, the compound scores averaged by sentence length
+  (`tone`, -1..1), and GDELT GKG's word shares: the share of words the VADER lexicon rates positive
+  (`tone_positive`) and negative (`tone_negative`).
+- Sentiment toward each entity mention (`span._.sentiment`, `span._.sentiment_score`): a
+  multinomial logistic regression over features of the mention's context (words near it with the
+  mention masked, its place in the dependency parse, the words on its path to the root, VADER
+  valences of those), trained on NewsMTSC's training split (target-dependent sentiment in news) by
+  benchmarks/train_tone.py; weights in data/tone/target_weights.json.
+- Comment toxicity: `alt-profanity-check`'s linear model (trained on labelled toxic and offensive
+  comments and tweets) over the comment and its sentences, joined with VADER's share of negative
+  words. Constructiveness: a two-weight logistic calibration (length, argument words) fitted on the
+  `fit` part of the comment gold (data/tone/comment_calibration.json, benchmarks/train_tone.py).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc as SpacyDoc
+from spacy.tokens import Span
+
+from tasks.core.errors import DataFileError
+from tasks.nlp.entities import MENTIONS
+
+TONE_DIR = Path(__file__).parent / "data" / "tone"
+TARGET_WEIGHTS = TONE_DIR / "target_weights.json"
+COMMENT_CALIBRATION = TONE_DIR / "comment_calibration.json"
+
+SENTIMENTS = ("negative", "neutral", "positive")
+"""Values of entities.sentiment, in the order of the target model's classes."""
+
+NEGATIONS = frozenset({"not", "n't", "no", "never", "nobody", "nothing", "neither", "nor", "without", "hardly"})
+REASONING = frozenset({"because", "however", "therefore", "although", "though", "since", "thus", "whereas",
+                       "unless", "instead", "evidence", "reason", "example", "perhaps", "suggest", "argue",
+                       "consider", "if", "but", "should", "would", "could", "believe", "think"})
+"""Words of argument: constructive comments give reasons, weigh alternatives and propose."""
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+@lru_cache(maxsize=1)
+def vader():
+    """The VADER analyser (its lexicon ships inside the vaderSentiment package)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def valence(word: str) -> float:
+    """VADER's valence of a lower-cased word (-4..4), 0 for a word it does not rate."""
+    return vader().lexicon.get(word, 0.0)
+
+
+# --- document tone ------------------------------------------------------------------------------
+
+@dataclass
+class DocTone:
+    tone: float
+    """Mean VADER compound score of the sentences, weighted by their length in words (-1..1)."""
+    positive: float
+    """Share of words that VADER's lexicon rates positive."""
+    negative: float
+    """Share of words that VADER's lexicon rates negative."""
+    words: int
+    """Words counted (alphabetic tokens): the weight of this piece when a document has several."""
+
+
+def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None) -> DocTone:
+    """The document's tone; each sentence's VADER compound score goes into `compounds` (by the
+    sentence's first token) when given."""
+    analyser = vader()
+    words = pos = neg = 0
+    weighted = 0.0
+    for sent in doc.sents:
+        n = 0
+        for t in sent:
+            if t.is_alpha:
+                n += 1
+                v = analyser.lexicon.get(t.lower_, 0.0)
+                pos += v > 0
+                neg += v < 0
+        if n:
+            compound = analyser.polarity_scores(sent.text)["compound"]
+            if compounds is not None:
+                compounds[sent.start] = compound
+            weighted += n * compound
+            words += n
+    if not words:
+        return DocTone(0.0, 0.0, 0.0, 0)
+    return DocTone(weighted / words, pos / words, neg / words, words)
+
+
+def combined_tone(tones: list[DocTone]) -> DocTone:
+    """The tone of a document analysed in pieces: each piece weighted by its words."""
+    words = sum(t.words for t in tones)
+    if not words:
+        return DocTone(0.0, 0.0, 0.0, 0)
+    return DocTone(sum(t.tone * t.words for t in tones) / words, sum(t.positive * t.words for t in tones) / words,
+                   sum(t.negative * t.words for t in tones) / words, words)
+
+
+# --- sentiment toward a mention -----------------------------------------------------------------
+
+def _bucket(d: int) -> str:
+    return "1" if d <= 1 else "3" if d <= 3 else "8" if d <= 8 else "far"
+
+
+def target_features(sent: Span, start: int, end: int, compound: float | None = None) -> dict[str, float]:
+    """Features of the target tokens doc[start:end] in sentence `sent`: the words around it by
+    distance (the target itself masked), its dependency relation and head, the lemmas on its path
+    to the root, modifiers it has, VADER valences of all of those, negation, and the sentence's own
+    VADER score (`compound`, computed when not given). The same function serves training
+    (benchmarks/train_tone.py) and the component."""
+    doc = sent.doc
+    f: dict[str, float] = {"bias": 1.0}
+    target = doc[start:end]
+    root = target.root
+    inside = range(start, end)
+    # Words by distance from the target.
+    v_near = v_mid = v_all = 0.0
+    for t in sent:
+        if t.i in inside or t.is_punct:
+            continue
+        d = start - t.i if t.i < start else t.i - end + 1
+        lemma = t.lemma_.lower()
+        side = "L" if t.i < start else "R"
+        b = _bucket(d)
+        f[f"w{b}:{lemma}"] = 1.0
+        f[f"w{side}{b}:{lemma}"] = 1.0
+        v = valence(t.lower_)
+        if v:
+            weight = v / (1.0 + 0.3 * d)
+            v_all += weight
+            if d <= 3:
+                v_near += v
+            elif d <= 8:
+                v_mid += v
+            f[f"vpol{b}:{'+' if v > 0 else '-'}"] = f.get(f"vpol{b}:{'+' if v > 0 else '-'}", 0.0) + 1.0
+    f["v_near"], f["v_mid"], f["v_weighted"] = v_near / 4, v_mid / 4, v_all / 4
+    # The target's place in the parse.
+    dep = root.dep_
+    head = root.head
+    f[f"dep:{dep}"] = 1.0
+    f[f"head:{head.lemma_.lower()}"] = 1.0
+    f[f"dephead:{dep}|{head.lemma_.lower()}"] = 1.0
+    if dep == "pobj":
+        f[f"prep:{head.lower_}|{head.head.lemma_.lower()}"] = 1.0
+    # What the governing predicate says of the target, by the target's role in it: "X was praised"
+    # (passive subject of a positive verb), "condemned X" (object of a negative one), "X attacked"
+    # (subject of a negative verb: X does the harm).
+    pred = head.head if dep == "pobj" and head.dep_ in ("prep", "agent") else head
+    while pred.pos_ not in ("VERB", "ADJ", "NOUN") and pred.head.i != pred.i:
+        pred = pred.head
+    role = ("agent" if dep == "pobj" and head.dep_ == "agent" else
+            "passive" if dep in ("nsubjpass",) else
+            "subject" if dep in ("nsubj",) else
+            "object" if dep in ("dobj", "pobj", "attr", "oprd") else
+            "possessor" if dep == "poss" else "other")
+    pred_v = valence(pred.lower_) or valence(pred.lemma_.lower())
+    if any(c.dep_ == "neg" for c in pred.children):
+        pred_v = -0.7 * pred_v
+    f[f"v_pred|{role}"] = pred_v / 4
+    f[f"role:{role}|{pred.lemma_.lower()}"] = 1.0
+    # Path to the root: what is said of the target.
+    path_v, negated, node, steps = 0.0, False, root, 0
+    while node.head.i != node.i and steps < 6:
+        node, steps = node.head, steps + 1
+        lemma = node.lemma_.lower()
+        f[f"path:{lemma}"] = 1.0
+        path_v += valence(node.lower_)
+        for child in node.children:
+            if child.dep_ == "neg" or child.lower_ in NEGATIONS:
+                negated = True
+            if child.dep_ in ("dobj", "acomp", "attr", "xcomp", "advmod", "oprd") and child.i not in inside:
+                f[f"pathchild:{child.dep_}:{child.lemma_.lower()}"] = 1.0
+                path_v += valence(child.lower_) * 0.7
+    f["v_path"] = path_v / 4
+    f["path_negated"] = float(negated)
+    if negated and path_v:
+        f["v_path_neg"] = path_v / 4
+    # Modifiers of the target (apposition, adjectives, relative clauses).
+    mod_v = 0.0
+    for t in root.subtree:
+        if t.i in inside:
+            continue
+        f[f"mod:{t.lemma_.lower()}"] = 1.0
+        mod_v += valence(t.lower_)
+    f["v_mod"] = mod_v / 4
+    # The whole sentence, and where the target sits in it.
+    if compound is None:
+        compound = vader().polarity_scores(sent.text)["compound"]
+    f["sent_compound"] = compound
+    f["sent_pos"] = float(compound >= 0.05)
+    f["sent_neg"] = float(compound <= -0.05)
+    f["subject"] = float(dep in ("nsubj", "nsubjpass"))
+    f["passive_subject"] = float(dep == "nsubjpass")
+    f["agent"] = float(dep == "pobj" and head.dep_ == "agent")
+    f["quoted"] = float(any(t.text in ('"', "“", "”") for t in sent))
+    return f
+
+
+@dataclass(frozen=True)
+class TargetModel:
+    weights: dict[str, tuple[float, float, float]]
+    """feature -> weight per class (negative, neutral, positive)."""
+    classes: tuple[str, ...] = SENTIMENTS
+    offsets: tuple[float, ...] = (0.0, 0.0, 0.0)
+    """Added to each class's logit: decision thresholds fitted on the `fit` part of the tone gold."""
+
+    def proba(self, features: dict[str, float]) -> tuple[float, ...]:
+        z = list(self.offsets)
+        for name, value in features.items():
+            w = self.weights.get(name)
+            if w is not None:
+                for k in range(len(z)):
+                    z[k] += w[k] * value
+        top = max(z)
+        e = [math.exp(v - top) for v in z]
+        s = sum(e)
+        return tuple(v / s for v in e)
+
+
+@lru_cache(maxsize=2)
+def load_target_model(path: Path = TARGET_WEIGHTS) -> TargetModel:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        classes = tuple(data["classes"])
+        weights = {k: tuple(float(x) for x in v) for k, v in data["weights"].items()}
+        if classes != SENTIMENTS or any(len(w) != len(classes) for w in weights.values()):
+            raise ValueError(f"classes must be {SENTIMENTS}, one weight per class")
+        offsets = tuple(float(x) for x in data.get("offsets", (0.0,) * len(classes)))
+        return TargetModel(weights, classes, offsets)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataFileError(str(path), None, f"target sentiment weights unreadable: {exc!r}") from exc
+
+
+def mention_sentiment(model: TargetModel, span: Span, compound: float | None = None) -> tuple[str, float]:
+    """(label, score in -1..1: P(positive) - P(negative)) of the sentence toward the mention;
+    `compound` is the sentence's VADER score when already known."""
+    p = model.proba(target_features(span.sent, span.start, span.end, compound))
+    label = SENTIMENTS[max(range(len(p)), key=p.__getitem__)]
+    return label, p[2] - p[0]
+
+
+# --- comments: toxicity and constructiveness ----------------------------------------------------
+
+def _logistic(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+class OffensiveLanguage:
+    """alt-profanity-check's model as it ships (a TF-IDF vectorizer and a sigmoid-calibrated
+    LinearSVC, five cross-validation folds averaged), evaluated directly from its fitted arrays:
+    the same probabilities as `profanity_check.predict_prob`, without scikit-learn's per-call
+    overhead (tens of milliseconds per comment)."""
+
+    def __init__(self):
+        from profanity_check import profanity_check as pc
+
+        vec, model = pc.vectorizer, pc.model
+        params = vec.get_params()
+        if params["analyzer"] != "word" or tuple(params["ngram_range"]) != (1, 1) or params["sublinear_tf"] \
+                or params["norm"] != "l2" or not params["lowercase"] or params["binary"]:
+            raise DataFileError("profanity_check/data/vectorizer.joblib", None, f"unexpected vectorizer {params}")
+        self.pattern = re.compile(params["token_pattern"])
+        folds = model.calibrated_classifiers_
+        coefs = [f.estimator.coef_.ravel() for f in folds]
+        self.intercepts = [float(f.estimator.intercept_[0]) for f in folds]
+        self.sigmoids = [(float(f.calibrators[0].a_), float(f.calibrators[0].b_)) for f in folds]
+        idf = vec.idf_
+        self.terms = {term: (float(idf[j]), tuple(float(c[j]) for c in coefs)) for term, j in vec.vocabulary_.items()}
+
+    def probability(self, text: str) -> float:
+        counts: dict[str, int] = {}
+        for token in self.pattern.findall(text.lower()):
+            if token in self.terms:
+                counts[token] = counts.get(token, 0) + 1
+        weights = [(n * self.terms[t][0], self.terms[t][1]) for t, n in counts.items()]
+        norm = math.sqrt(sum(w * w for w, _ in weights)) or 1.0
+        total = 0.0
+        for k, (b, (a_, b_)) in enumerate(zip(self.intercepts, self.sigmoids)):
+            d = b + sum(w * c[k] for w, c in weights) / norm
+            total += 1.0 / (1.0 + math.exp(max(-500.0, min(500.0, a_ * d + b_))))
+        return total / len(self.sigmoids)
+
+
+@lru_cache(maxsize=1)
+def offensive_language() -> OffensiveLanguage:
+    return OffensiveLanguage()
+
+
+def comment_features(text: str, sentences: list[str], tone: DocTone) -> dict[str, float]:
+    """What toxicity and constructiveness are computed from: the comment's text, its sentences and
+    its tone (as the component found it, so VADER runs once)."""
+    words = _WORD.findall(text)
+    lower = [w.lower() for w in words]
+    n = max(len(words), 1)
+    model = offensive_language()
+    probs = [model.probability(t) for t in (text, *sentences)]
+    return {
+        "profanity": float(probs[0]),
+        "profanity_max_sentence": float(max(probs[1:], default=probs[0])),
+        "log_words": math.log1p(len(words)),
+        "sentences": math.log1p(len(sentences)),
+        "negative_share": tone.negative,
+        "compound": tone.tone,
+        "reasoning": sum(1 for w in lower if w in REASONING) / n,
+        "numbers": float(bool(re.search(r"\d", text))),
+    }
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Constructiveness: a logistic model over comment_features ({intercept, weights: {feature:
+    weight}, threshold})."""
+    constructiveness: dict
+
+    @staticmethod
+    def score(model: dict, features: dict[str, float]) -> float:
+        z = model["intercept"] + sum(w * features[k] for k, w in model["weights"].items())
+        return _logistic(z)
+
+
+@lru_cache(maxsize=2)
+def load_calibration(path: Path = COMMENT_CALIBRATION) -> Calibration:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return Calibration(data["constructiveness"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataFileError(str(path), None, f"comment calibration unreadable: {exc!r}") from exc
+
+
+HOSTILE_SHARE = 0.25
+"""A comment this share of whose words VADER rates negative counts as hostile outright; fewer
+scale down. Chosen on the `fit` part of the comment gold (the only number fitted for toxicity)."""
+
+
+def toxicity(features: dict[str, float]) -> float:
+    """Noisy-or of two signals: offensive language, alt-profanity-check's probability averaged over
+    the whole comment and its most offensive sentence (a long comment does not dilute one insult);
+    and hostility, the share of words VADER's lexicon rates negative over HOSTILE_SHARE."""
+    offensive = (features["profanity"] + features["profanity_max_sentence"]) / 2
+    hostile = min(1.0, features["negative_share"] / HOSTILE_SHARE)
+    return 1.0 - (1.0 - offensive) * (1.0 - hostile)
+
+
+def comment_scores(text: str, sentences: list[str], tone: DocTone, calibration: Calibration | None = None) -> dict:
+    """toxicity (0..1), constructiveness (0..1) and constructive (bool) of one comment."""
+    cal = calibration or load_calibration()
+    f = comment_features(text, sentences, tone)
+    constructiveness = cal.score(cal.constructiveness, f)
+    return {"toxicity": toxicity(f), "constructiveness": constructiveness,
+            "constructive": constructiveness >= cal.constructiveness.get("threshold", 0.5)}
+
+
+# --- the component ------------------------------------------------------------------------------
+
+for _name in ("sentiment", "sentiment_score"):
+    if not Span.has_extension(_name):
+        Span.set_extension(_name, default=None)
+if not SpacyDoc.has_extension("tone"):
+    SpacyDoc.set_extension("tone", default=None)
+
+
+class ToneScorer:
+    """spaCy component: `doc._.tone` (a DocTone) and, on every span of `doc.spans["mentions"]`,
+    `span._.sentiment` (negative/neutral/positive) and `span._.sentiment_score` (-1..1)."""
+
+    def __init__(self, nlp: Language, name: str, weights_path: str | None):
+        self.name = name
+        self.model = load_target_model(Path(weights_path) if weights_path else TARGET_WEIGHTS)
+
+    def __call__(self, doc: SpacyDoc) -> SpacyDoc:
+        compounds: dict[int, float] = {}
+        doc._.tone = doc_tone(doc, compounds)
+        for span in doc.spans[MENTIONS] if MENTIONS in doc.spans else []:
+            span._.sentiment, span._.sentiment_score = mention_sentiment(self.model, span, compounds.get(span.sent.start))
+        return doc
+
+
+@Language.factory("newsflow_tone", default_config={"weights_path": None}, requires=["doc.spans"])
+def make_tone_scorer(nlp: Language, name: str, weights_path: str | None):
+    """The weights path defaults to the file shipped in tasks/nlp/data/tone/."""
+    return ToneScorer(nlp, name, weights_path)
