@@ -7,20 +7,17 @@ from the normalized name and type, identical across documents.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span
 
-from tasks.core.errors import DataFileError
 from tasks.core.ids import stable_id
-from tasks.nlp.gazetteer import (COUNTRY_ID_PREFIXES, GAZETTEER_DIR, INSTITUTION_NOUNS, Gazetteer, fold,
-                                  fuzzy_lookup, load_gazetteer)
+from tasks.nlp.entity_rules import RULES_PATH, EntityRules, load_entity_rules
+from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES, GAZETTEER_DIR, Gazetteer, fold, fuzzy_lookup, load_gazetteer
 
 ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE")
 """spaCy labels kept as entity mentions; dates and numbers are event attributes, not entities."""
@@ -28,30 +25,20 @@ ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT
 _ACRONYM_DEF = re.compile(r"((?:[A-Z][\w'’-]*)(?:\s+(?:of|the|and|for|de|al|[A-Z][\w'’-]*))+)\s+\(([A-Z][A-Za-z]{1,7})\)")
 
 
-RULES_PATH = Path(__file__).parent / "data" / "entity_rules.json"
-
 MENTIONS = "mentions"
 """The `doc.spans` key of the entity mentions."""
 
 
-@lru_cache(maxsize=2)
-def load_rules(path: Path = RULES_PATH) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return {"sports_cues": frozenset(data["sports_cues"]), "sports_phrases": tuple(data.get("sports_phrases", ())),
-                "min_sports_cues": int(data["min_sports_cues"]),
-                "place_preps": frozenset(data["place_preps"]),
-                "geographic_words": frozenset(data["geographic_words"]),
-                "organization_heads": frozenset(data.get("organization_heads", ()))}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DataFileError(str(path), None, f"entity rules unreadable: {exc!r}") from exc
+def load_rules(path: Path = RULES_PATH) -> EntityRules:
+    """The entity rules (data/entity_rules.json), checked against their schema."""
+    return load_entity_rules(Path(path))
 
 
-def is_sports_report(doc: SpacyDoc, rules: dict) -> bool:
-    cues = {t.lemma_.lower() for t in doc if t.lemma_.lower() in rules["sports_cues"]}
+def is_sports_report(doc: SpacyDoc, rules: EntityRules) -> bool:
+    cues = {t.lemma_.lower() for t in doc if t.lemma_.lower() in rules.sports_cues}
     text = doc.text.lower()
-    cues |= {phrase for phrase in rules["sports_phrases"] if phrase in text}
-    return len(cues) >= rules["min_sports_cues"]
+    cues |= {phrase for phrase in rules.sports_phrases if phrase in text}
+    return len(cues) >= rules.min_sports_cues
 
 
 def national_team(country: "Canonical") -> "Canonical":
@@ -91,8 +78,9 @@ def unknown_entity(name: str, label: str) -> Canonical:
 class DocResolver:
     """Resolves the mentions of one document, remembering its acronyms and full person names."""
 
-    def __init__(self, gaz: Gazetteer, text: str):
+    def __init__(self, gaz: Gazetteer, text: str, rules: EntityRules | None = None):
         self.gaz = gaz
+        self.rules = rules or load_entity_rules()
         self.acronyms: dict[str, str] = {m.group(2): clean_name(m.group(1)) for m in _ACRONYM_DEF.finditer(text)}
         self.people: list[tuple[list[str], Canonical]] = []
         self.by_initials: dict[str, Canonical] = {}
@@ -105,7 +93,8 @@ class DocResolver:
             return self._remember(from_gazetteer(gaz, ent_id), text)
         name = clean_name(text)
         entry = gaz.lookup(name)
-        if entry is not None and entry.type in (label, "GPE", "LOC", "FAC", "ORG") and label != "PERSON":
+        if entry is not None and entry.type in (label, "GPE", "LOC", "FAC", "ORG") and label != "PERSON" \
+                and (entry.matched_alone or label in ("GPE", "LOC")):
             return self._remember(from_gazetteer(gaz, entry.id), text)
         if name in self.acronyms:
             long_form = self.acronyms[name]
@@ -131,7 +120,7 @@ class DocResolver:
         country = self.gaz.entries.get(self.gaz.by_demonym.get(demonym, ""))
         code = country.country if country else None
         canonical = f"{demonym} {noun}"
-        return Canonical(stable_id("ent", "ORG", code, noun), canonical, "ORG", code, INSTITUTION_NOUNS.get(noun))
+        return Canonical(stable_id("ent", "ORG", code, noun), canonical, "ORG", code, self.rules.institution_nouns.get(noun))
 
     def _remember(self, canonical: Canonical, text: str) -> Canonical:
         name = clean_name(text)
@@ -193,18 +182,25 @@ def _misspelt_names(doc: SpacyDoc, gaz: Gazetteer, found) -> list[tuple[Span, st
     return extra
 
 
-def _names_organization_after(doc: SpacyDoc, span: Span, rules: dict) -> bool:
+def _names_organization_after(doc: SpacyDoc, span: Span, rules: EntityRules) -> bool:
     """A capitalised organization word right after a place name: "LA Weekly", "US Navy"."""
     if span.end >= len(doc):
         return False
     after = doc[span.end]
-    return after.text in rules["organization_heads"] and not after.ent_type_
+    return after.text in rules.organization_heads and not after.ent_type_
 
 
-def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: dict) -> list[tuple[Span, str, Canonical]]:
+def _is_organization_guess(span: Span, rules: EntityRules) -> bool:
+    """A model's LOC the gazetteer does not know is an organization only with evidence: a word of
+    an organization's name in it ("Sea Org", "Port Authority"), and no geographic word."""
+    words = {t.lower_ for t in span}
+    return bool(words & rules.organization_words) and not words & rules.geographic_words
+
+
+def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: EntityRules) -> list[tuple[Span, str, Canonical]]:
     """(span, label, canonical entity) for every entity mention of one analysed document, in
     document order; nested mentions ("LA" inside "LA Weekly") are kept."""
-    resolver = DocResolver(gaz, doc.text)
+    resolver = DocResolver(gaz, doc.text, rules)
     sports = is_sports_report(doc, rules)
     found: list[tuple[Span, str, Canonical]] = []
     for ent in doc.ents:
@@ -212,9 +208,9 @@ def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: dict) -> list[tuple[Span
             continue
         # Leading articles and trailing possessives are not part of the name.
         span = ent
-        while len(span) > 1 and span[0].lower_ in ("the", "a", "an"):
+        while len(span) > 1 and span[0].lower_ in rules.leading_articles:
             span = span[1:]
-        if len(span) > 3 and span[-3].like_num and span[-2].text in ("-", "–") and span[-1].like_num:
+        if len(span) > 3 and span[-3].like_num and span[-2].text in rules.score_dashes and span[-1].like_num:
             span = span[:-3]  # a score: "Panama 3-0"
         if len(span) > 1 and span[-1].tag_ == "POS":
             span = span[:-1]
@@ -228,10 +224,9 @@ def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: dict) -> list[tuple[Span
         if c.entity_type in ("PERSON", "GPE", "ORG", "FAC", "LOC") and c.entity_type != label and label != "NORP" \
                 and not ent.ent_id_.startswith("institution:"):
             label = c.entity_type  # the resolved entity's type wins over the model's guess
-        if label == "LOC" and not ent.ent_id_ and c.entity_id.startswith("ent_") and \
-                not any(t.lower_ in rules["geographic_words"] for t in span):
+        if label == "LOC" and not ent.ent_id_ and c.entity_id.startswith("ent_") and _is_organization_guess(span, rules):
             label, c = "ORG", resolver.resolve(span.text, "ORG", "")
-        as_place = span.root.dep_ == "pobj" and span.root.head.lower_ in rules["place_preps"]
+        as_place = span.root.dep_ == "pobj" and span.root.head.lower_ in rules.place_preps
         if sports and label == "GPE" and c.entity_id.startswith(COUNTRY_ID_PREFIXES) and not as_place:
             label, c = "ORG", national_team(c)
         found.append((span, label, c))
@@ -253,7 +248,7 @@ class EntityCanonicalizer:
     def __init__(self, nlp: Language, name: str, gazetteer_dir: str | None, rules_path: str | None):
         self.name = name
         self.gaz = load_gazetteer(Path(gazetteer_dir) if gazetteer_dir else GAZETTEER_DIR)
-        self.rules = load_rules(Path(rules_path) if rules_path else RULES_PATH)
+        self.rules = load_entity_rules(Path(rules_path) if rules_path else RULES_PATH)
 
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
         spans = []
@@ -267,5 +262,6 @@ class EntityCanonicalizer:
 
 @Language.factory("newsflow_entities", default_config={"gazetteer_dir": None, "rules_path": None})
 def make_entity_canonicalizer(nlp: Language, name: str, gazetteer_dir: str | None, rules_path: str | None):
-    """Data paths default to the files shipped in tasks/nlp/data/."""
+    """Data paths come from the component's config (`gazetteer_dir`: a folder of *.jsonl files;
+    `rules_path`: an entity_rules.json); None means the files shipped in tasks/nlp/data/."""
     return EntityCanonicalizer(nlp, name, gazetteer_dir, rules_path)
