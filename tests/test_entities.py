@@ -191,3 +191,16 @@ def test_an_unknown_location_becomes_an_organization_only_with_evidence():
     # An organization word is the evidence; a geographic word ("Sea") keeps the model's LOC.
     assert {name: _is_organization_guess(doc[a:b], rules) for name, (a, b) in spans.items()} == {
         "Carver Society": True, "Port Authority": True, "Andes": False, "Sea Org": False}
+
+
+def test_a_gazetteer_name_inside_a_longer_name_the_model_reads_keeps_the_longer_name():
+    mentions = _mentions("George Washington crossed the Delaware. Later Washington wrote to the Australian Centre "
+                         "for Control of Iodine Deficiency Disorders.")
+    found = [(m["text"], m["label"]) for m in mentions]
+    assert found == [("George Washington", "PERSON"), ("Delaware", "GPE"), ("Washington", "PERSON"),
+                     ("Australian Centre for Control of Iodine Deficiency Disorders", "ORG"), ("Australian", "NORP")]
+    # The surname alone after the full name is the same person, not the capital.
+    assert mentions[0]["entity_id"] == mentions[2]["entity_id"] != "cap:washington"
+    # With no longer name around it, the gazetteer's place stays.
+    assert [(m["text"], m["entity_id"]) for m in _mentions("She flew to Washington on Monday.")] == [
+        ("Washington", "cap:washington")]

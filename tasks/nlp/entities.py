@@ -89,6 +89,9 @@ class DocResolver:
         gaz = self.gaz
         if ent_id.startswith("institution:"):
             return self._institution(text, ent_id.split(":", 1)[1])
+        person = self._person_by_surname(clean_name(text)) if label != "NORP" else None
+        if person is not None:  # "Washington" after "George Washington": one sense per document
+            return person
         if ent_id and ent_id in gaz.entries:
             return self._remember(from_gazetteer(gaz, ent_id), text)
         name = clean_name(text)
@@ -113,6 +116,15 @@ class DocResolver:
         if slip is not None and slip[0] == len(words):
             return self._remember(from_gazetteer(gaz, slip[1]), text)
         return self._remember(unknown_entity(name, label), text)
+
+    def _person_by_surname(self, name: str) -> Canonical | None:
+        """The person named in full earlier in the document whose last name is this one word."""
+        if len(name.split()) != 1:
+            return None
+        for full, canonical in self.people:
+            if len(full) > 1 and full[-1] == name:
+                return canonical
+        return None
 
     def _institution(self, text: str, noun: str) -> Canonical:
         name = clean_name(text)
@@ -197,15 +209,61 @@ def _is_organization_guess(span: Span, rules: EntityRules) -> bool:
     return bool(words & rules.organization_words) and not words & rules.geographic_words
 
 
-def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: EntityRules) -> list[tuple[Span, str, Canonical]]:
+NAME_LABELS = ("PERSON", "ORG", "FAC")
+"""Labels of longer names that may hold a gazetteer match ("George Washington", "the Australian
+Centre for ...")."""
+
+
+def may_hide_a_longer_name(doc: SpacyDoc) -> bool:
+    """A gazetteer match (an entity with an id) right beside a capitalised word outside every
+    entity: the match may have cut a longer name the model alone would have read."""
+    for ent in doc.ents:
+        if not ent.ent_id_:
+            continue
+        for i in (ent.start - 1, ent.end):
+            if 0 <= i < len(doc) and not doc[i].ent_type_ and doc[i].is_title and doc[i].pos_ == "PROPN":
+                return True
+    return False
+
+
+def restore_longer_names(doc: SpacyDoc, model_ents, gaz: Gazetteer) -> list[Span]:
+    """The document's entities, where the model alone read a longer name around gazetteer matches:
+    a person's name ("George Washington" around the capital's "Washington") replaces the matches
+    inside it; an organization or facility named with a demonym ("the Australian Centre for ...")
+    is added, the demonym kept as a nested mention. An organization or place of the gazetteer inside
+    a longer organization ("NATO" in "NATO Istanbul Summit") stays as it is, and names the gazetteer
+    knows are left to it."""
+    ents = list(doc.ents)
+    for name in model_ents:
+        if name.label_ not in NAME_LABELS or gaz.lookup(clean_name(name.text)) is not None:
+            continue
+        inside = [e for e in ents if e.ent_id_ and name.start <= e.start and e.end <= name.end and len(e) < len(name)]
+        clashing = [e for e in ents if e.start < name.end and name.start < e.end and e not in inside]
+        if not inside or clashing:
+            continue
+        if name.label_ != "PERSON" and any(e.label_ != "NORP" for e in inside):
+            continue
+        span = Span(doc, name.start, name.end, label=name.label_)
+        if name.label_ == "PERSON":
+            ents = [e for e in ents if e not in inside]
+        ents.append(span)
+    return sorted(ents, key=lambda e: (e.start, -e.end))
+
+
+def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: EntityRules, model_ents=None) -> list[tuple[Span, str, Canonical]]:
     """(span, label, canonical entity) for every entity mention of one analysed document, in
-    document order; nested mentions ("LA" inside "LA Weekly") are kept."""
+    document order; nested mentions ("LA" inside "LA Weekly") are kept. `model_ents`: the entities
+    the statistical model reads without the gazetteer, where they were asked for."""
     resolver = DocResolver(gaz, doc.text, rules)
     sports = is_sports_report(doc, rules)
     found: list[tuple[Span, str, Canonical]] = []
-    for ent in doc.ents:
+    ents = restore_longer_names(doc, model_ents, gaz) if model_ents else doc.ents
+    matched = {(e.start, e.end): e.ent_id_ for e in doc.ents}
+    for ent in ents:
         if ent.label_ not in ENTITY_LABELS:
             continue
+        # A span's ent_id_ is its root token's: a restored longer name has none of its own.
+        ent_id = matched.get((ent.start, ent.end), "")
         # Leading articles and trailing possessives are not part of the name.
         span = ent
         while len(span) > 1 and span[0].lower_ in rules.leading_articles:
@@ -220,11 +278,11 @@ def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: EntityRules) -> list[tup
             # name also mentions.
             org = doc[span.start:span.end + 1]
             found.append((org, "ORG", resolver.resolve(org.text, "ORG", "")))
-        c = resolver.resolve(span.text, label, ent.ent_id_)
+        c = resolver.resolve(span.text, label, ent_id)
         if c.entity_type in ("PERSON", "GPE", "ORG", "FAC", "LOC") and c.entity_type != label and label != "NORP" \
-                and not ent.ent_id_.startswith("institution:"):
+                and not ent_id.startswith("institution:"):
             label = c.entity_type  # the resolved entity's type wins over the model's guess
-        if label == "LOC" and not ent.ent_id_ and c.entity_id.startswith("ent_") and _is_organization_guess(span, rules):
+        if label == "LOC" and not ent_id and c.entity_id.startswith("ent_") and _is_organization_guess(span, rules):
             label, c = "ORG", resolver.resolve(span.text, "ORG", "")
         as_place = span.root.dep_ == "pobj" and span.root.head.lower_ in rules.place_preps
         if sports and label == "GPE" and c.entity_id.startswith(COUNTRY_ID_PREFIXES) and not as_place:
@@ -247,12 +305,22 @@ class EntityCanonicalizer:
 
     def __init__(self, nlp: Language, name: str, gazetteer_dir: str | None, rules_path: str | None):
         self.name = name
+        self.nlp = nlp
         self.gaz = load_gazetteer(Path(gazetteer_dir) if gazetteer_dir else GAZETTEER_DIR)
         self.rules = load_entity_rules(Path(rules_path) if rules_path else RULES_PATH)
 
+    def model_alone(self, doc: SpacyDoc):
+        """The model's own entities for the text, without the gazetteer's matches (its NER run on
+        a fresh Doc of the same tokens); None when the pipeline has no NER."""
+        if "ner" not in self.nlp.pipe_names:
+            return None
+        fresh = SpacyDoc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
+        return self.nlp.get_pipe("ner")(fresh).ents
+
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
         spans = []
-        for span, label, canonical in find_mentions(doc, self.gaz, self.rules):
+        model_ents = self.model_alone(doc) if may_hide_a_longer_name(doc) else None
+        for span, label, canonical in find_mentions(doc, self.gaz, self.rules, model_ents):
             mention = Span(doc, span.start, span.end, label=label, kb_id=canonical.entity_id)
             mention._.canonical = canonical
             spans.append(mention)
