@@ -22,7 +22,12 @@ from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES, GAZETTEER_DIR, Gazetteer, f
 ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE")
 """spaCy labels kept as entity mentions; dates and numbers are event attributes, not entities."""
 
-_ACRONYM_DEF = re.compile(r"((?:[A-Z][\w'’-]*)(?:\s+(?:of|the|and|for|de|al|[A-Z][\w'’-]*))+)\s+\(([A-Z][A-Za-z]{1,7})\)")
+
+def acronym_definition(connectors: frozenset[str]) -> re.Pattern:
+    """'Popular Mobilization Forces (PMF)': capitalised words, joined by lower-case connectors
+    (entity_rules.json acronym_connectors), then the acronym in brackets."""
+    joins = "|".join(sorted(map(re.escape, connectors)))
+    return re.compile(rf"((?:[A-Z][\w'’-]*)(?:\s+(?:{joins}|[A-Z][\w'’-]*))+)\s+\(([A-Z][A-Za-z]{{1,7}})\)")
 
 
 MENTIONS = "mentions"
@@ -81,7 +86,8 @@ class DocResolver:
     def __init__(self, gaz: Gazetteer, text: str, rules: EntityRules | None = None):
         self.gaz = gaz
         self.rules = rules or load_entity_rules()
-        self.acronyms: dict[str, str] = {m.group(2): clean_name(m.group(1)) for m in _ACRONYM_DEF.finditer(text)}
+        definitions = acronym_definition(self.rules.acronym_connectors)
+        self.acronyms: dict[str, str] = {m.group(2): clean_name(m.group(1)) for m in definitions.finditer(text)}
         self.people: list[tuple[list[str], Canonical]] = []
         self.by_initials: dict[str, Canonical] = {}
 

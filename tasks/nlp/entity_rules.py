@@ -31,6 +31,7 @@ SCHEMA = {
     "institution_nouns": "sectors",
     "leading_articles": "words",
     "score_dashes": "words",
+    "acronym_connectors": "words",
 }
 """Every rule key and the kind of its value; all are required."""
 
@@ -53,6 +54,8 @@ class EntityRules:
     """Noun -> sector: after a demonym, a state body ("Iraqi parliament": an ORG of Iraq, LEG)."""
     leading_articles: frozenset[str]
     score_dashes: frozenset[str]
+    acronym_connectors: frozenset[str]
+    """Lower-case words inside a name an acronym is defined for ("Islamic State of Iraq (ISI)")."""
 
 
 def _line_of(lines: list[str], key: str, item: object = None) -> int | None:
@@ -125,4 +128,5 @@ def load_entity_rules(path: Path = RULES_PATH) -> EntityRules:
         organization_heads=frozenset(data["organization_heads"]),  # case matters: capitalised words
         organization_words=words["organization_words"], institution_nouns=dict(data["institution_nouns"]),
         leading_articles=words["leading_articles"], score_dashes=frozenset(data["score_dashes"]),
+        acronym_connectors=frozenset(data["acronym_connectors"]),
     )
