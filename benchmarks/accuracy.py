@@ -86,52 +86,128 @@ def analyse_texts(texts: dict[str, str], model: str) -> tuple[dict, dict]:
 # --- segmentation -------------------------------------------------------------------------------
 
 def score_segmentation(gold: Path, part: str | None = None) -> dict:
+    """Exact boundary accuracy and MAE; pages without comments are reported apart, with the
+    article-only pages the model split (false splits: article paragraphs lost as comments)."""
     labels = in_part(read_jsonl(gold / "segmentation" / "labels.jsonl"), "file", part)
     exact, abs_err = 0, 0
+    none_pages = none_right = false_splits = lost_paragraphs = with_pages = with_right = 0
     for label in labels:
         text = (gold / "segmentation" / "pages" / label["file"]).read_text(encoding="utf-8")
         paragraphs = [p for p in text.split("\n") if p.strip()]
         predicted = len(segment(paragraphs).article)
-        exact += predicted == label["article_paragraphs"]
+        right = predicted == label["article_paragraphs"]
+        exact += right
         abs_err += abs(predicted - label["article_paragraphs"])
-    return {"pages": len(labels), "exact_boundary_accuracy": exact / len(labels), "mae_paragraphs": abs_err / len(labels)}
+        if label["comment_paragraphs"] == 0:
+            none_pages += 1
+            none_right += right
+            false_splits += not right
+            lost_paragraphs += label["article_paragraphs"] - predicted
+        else:
+            with_pages += 1
+            with_right += right
+    return {"pages": len(labels), "exact_boundary_accuracy": exact / len(labels), "mae_paragraphs": abs_err / len(labels),
+            "pages_with_comments": with_pages, "accuracy_on_pages_with_comments": with_right / with_pages if with_pages else 0.0,
+            "article_only_pages": none_pages, "false_splits_on_article_only_pages": false_splits,
+            "article_paragraphs_lost_to_false_splits": lost_paragraphs}
 
 
 # --- entities -----------------------------------------------------------------------------------
+
+GENRE_GROUPS = ("news", "reddit", "other")
+"""How the gold README groups GUM genres for reporting."""
+
+
+def genre_group(genre: str) -> str:
+    return genre if genre in ("news", "reddit") else "other"
+
+
+_plain: dict[tuple[str, str, str], list[dict]] = {}
+
+
+def plain_model_mentions(texts: dict[str, str], model: str) -> dict[str, list[dict]]:
+    """spaCy alone: the plain model's PERSON/ORG/GPE/LOC/FAC entities, no newsflow component, for
+    the figures newsflow must not fall below."""
+    from tasks.nlp.pipeline import _load_model
+
+    todo = {name: text for name, text in texts.items() if (model, name, text) not in _plain}
+    if todo:
+        nlp = _load_model(model)
+        for (name, text), doc in zip(todo.items(), nlp.pipe(todo.values(), batch_size=16)):
+            _plain[(model, name, text)] = [{"label": e.label_, "start_char": e.start_char, "end_char": e.end_char,
+                                            "text": e.text} for e in doc.ents if e.label_ in TYPE_GROUPS]
+    return {name: _plain[(model, name, text)] for name, text in texts.items()}
+
+
+def ner_counts(golds: list[dict], preds: list[dict]) -> tuple[list[int], list[tuple[str, dict]]]:
+    """[gold hits, named gold, right predictions, predictions] for one document, and the
+    (gold identity, first prediction) pairs of the gold mentions found."""
+    tp_gold = n_gold = tp_pred = 0
+    matched = []
+    for g in golds:
+        if not g["named"] or g["identity"] is None:
+            continue
+        n_gold += 1
+        hit = [p for p in preds if TYPE_GROUPS[p["label"]] == g["type"] and overlaps(p["start_char"], p["end_char"], g["start"], g["end"])]
+        if hit:
+            tp_gold += 1
+            matched.append((g["identity"], hit[0]))
+    for p in preds:
+        if any(g["type"] == TYPE_GROUPS[p["label"]] and overlaps(p["start_char"], p["end_char"], g["start"], g["end"]) for g in golds):
+            tp_pred += 1
+    return [tp_gold, n_gold, tp_pred, len(preds)], matched
+
+
+def ner_prf(counts: list[int]) -> tuple[float, float, float]:
+    tp_gold, n_gold, tp_pred, n_pred = counts
+    p = tp_pred / n_pred if n_pred else 0.0
+    r = tp_gold / n_gold if n_gold else 0.0
+    return p, r, f1(p, r)
+
+
+def _fmt(counts: list[int]) -> str:
+    p, r, f = ner_prf(counts)
+    return f"P {p:.3f} R {r:.3f} F1 {f:.3f}"
+
 
 def score_entities(gold: Path, model: str, part: str | None = None) -> dict:
     docs_gold = in_part(read_jsonl(gold / "entities" / "gum_identity.jsonl"), "file", part)
     texts = {d["file"]: read_text(gold / "entities" / "gum" / d["file"]) for d in docs_gold}
     mentions_by, _ = analyse_texts(texts, model)
+    plain_by = plain_model_mentions(texts, model)
     by_doc = {name: [m for m in ms if m["label"] in TYPE_GROUPS] for name, ms in mentions_by.items()}
-    tp_gold = n_gold = tp_pred = n_pred = 0
+    total = [0, 0, 0, 0]
+    ours: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    alone: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     matched = []  # (gold identity, predicted entity id)
     for d in docs_gold:
-        preds = by_doc.get(d["file"], [])
-        golds = d["mentions"]
-        for g in golds:
-            if not g["named"] or g["identity"] is None:
-                continue
-            n_gold += 1
-            hit = [p for p in preds if TYPE_GROUPS[p["label"]] == g["type"] and overlaps(p["start_char"], p["end_char"], g["start"], g["end"])]
-            if hit:
-                tp_gold += 1
-                matched.append((g["identity"], hit[0]["entity_id"]))
-        for p in preds:
-            n_pred += 1
-            if any(g["type"] == TYPE_GROUPS[p["label"]] and overlaps(p["start_char"], p["end_char"], g["start"], g["end"]) for g in golds):
-                tp_pred += 1
-    precision = tp_pred / n_pred if n_pred else 0.0
-    recall = tp_gold / n_gold if n_gold else 0.0
+        counts, hits = ner_counts(d["mentions"], by_doc.get(d["file"], []))
+        matched += [(identity, p["entity_id"]) for identity, p in hits]
+        plain, _ = ner_counts(d["mentions"], plain_by.get(d["file"], []))
+        for key in (genre_group(d["genre"]), "genre " + d["genre"]):
+            ours[key] = [a + b for a, b in zip(ours[key], counts)]
+            alone[key] = [a + b for a, b in zip(alone[key], plain)]
+        total = [a + b for a, b in zip(total, counts)]
+        alone["all"] = [a + b for a, b in zip(alone["all"], plain)]
+    precision, recall, f = ner_prf(total)
     same_pred = same_gold = both = 0
     for (g1, p1), (g2, p2) in combinations(matched, 2):
         same_gold += g1 == g2
         same_pred += p1 == p2
         both += g1 == g2 and p1 == p2
     cp, cr, cf = prf(both, same_pred, same_gold)
-    return {"documents": len(docs_gold), "ner_precision": precision, "ner_recall": recall, "ner_f1": f1(precision, recall),
-            "canonicalization_precision": cp, "canonicalization_recall": cr, "canonicalization_f1": cf,
-            "gold_named_mentions": n_gold, "predicted_mentions": n_pred}
+    report = {"documents": len(docs_gold), "ner_precision": precision, "ner_recall": recall, "ner_f1": f,
+              "spacy_alone_ner_f1": ner_prf(alone["all"])[2],
+              "canonicalization_precision": cp, "canonicalization_recall": cr, "canonicalization_f1": cf,
+              "gold_named_mentions": total[1], "predicted_mentions": total[3]}
+    # Per genre group (the bar: never below spaCy alone), then per GUM genre, newsflow | spaCy alone.
+    for key in sorted(ours, key=lambda k: (k.startswith("genre "), k)):
+        docs = sum(1 for d in docs_gold if key in (genre_group(d["genre"]), "genre " + d["genre"]))
+        delta = ner_prf(ours[key])[2] - ner_prf(alone[key])[2]
+        report[key if key.startswith("genre ") else f"group {key}"] = (
+            f"{docs:3d} docs, {ours[key][1]:4d} named | newsflow {_fmt(ours[key])} | spaCy alone {_fmt(alone[key])}"
+            f" | {delta:+.3f}")
+    return report
 
 
 # --- events -------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 An explicit marker line ("Comments", "--- comments ---", "12 Comments", "Reader comments") wins.
 Otherwise a changepoint model scores every possible start of the comments: each paragraph gets a
 comment-likeness score from explainable style features (weights in data/segment_weights.json),
-and the boundary that maximizes the summed score of the paragraphs after it is chosen; "no
-comments" wins when no suffix scores above zero.
+and the boundary that maximizes the summed score of the paragraphs after it is chosen. A page may
+have no comments at all (many news pages): "no comments" wins unless the best boundary scores
+above it by more than a margin fitted on the gold pages (`no_split_margin`).
 """
 from __future__ import annotations
 
@@ -55,12 +56,18 @@ _CONTACT = re.compile(r"^(?:\S{1,64}@\S{1,255}\.\w{2,}|(?:follow|email|e-mail|co
 _REPLY = re.compile(r"^(?:@\S+|[+>]|(?:good|great|excellent|well|nice|interesting|fair|valid)\s+(?:point|said|article|"
                     r"piece|column|comment|summary)|(?:thank(?:s| you)|agreed?\b|exactly\b|indeed\b|so true|bravo|"
                     r"sorry\b|wow\b))", re.IGNORECASE)
+# A transcript's turn ("Sheema Khan: I think ..."): panels and interviews inside an article.
+_SPEAKER = re.compile(r"^(?:[A-Z][\w.'’-]+\s){0,3}[A-Z][\w.'’-]+:\s")
+_TYPOGRAPHY = frozenset('"“”‘’–—…')
+"""Quote marks, dashes and ellipses whose forms tell one writer's (or one editor's) habits."""
+_TERMINATED = re.compile(r"[.!?\"”’')\]]\s*$")
 _CONTRACTION = re.compile(r"\w(?:n['’]t|['’](?:m|re|ve|d|ll))\b", re.IGNORECASE)
 
 FEATURES = (
     "first_person", "we_person", "second_person", "exclamation", "question", "ellipsis",
     "quote", "attribution", "honorific", "log_words", "short", "informal", "contraction",
     "caps", "digits", "run_on", "lower_start", "novelty", "author_bio", "quotes_earlier", "reply",
+    "speaker_turn", "new_typography", "unterminated",
 )
 """The features, in the order the trainer and the scorer use them."""
 
@@ -97,9 +104,10 @@ def quotes_earlier(paragraph: str, earlier: list[str] | str) -> bool:
     return False
 
 
-def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] | str = ()) -> list[float]:
-    """Style features of one paragraph; `seen_words` are the lower-cased words of those before it
-    and `earlier` their lower-cased text (or texts)."""
+def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] | str = (),
+                       seen_marks: frozenset[str] = frozenset()) -> list[float]:
+    """Style features of one paragraph; `seen_words` are the lower-cased words of those before it,
+    `earlier` their lower-cased text (or texts) and `seen_marks` the typographic marks they used."""
     words = _WORD.findall(paragraph)
     lower = [w.lower() for w in words]
     n = max(len(words), 1)
@@ -129,15 +137,21 @@ def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] 
         float((bool(_BIO.match(paragraph)) and len(words) < 80) or bool(_CONTACT.match(paragraph))),
         float(quotes_earlier(paragraph, earlier)),
         float(bool(_REPLY.match(paragraph))),
+        float(bool(_SPEAKER.match(paragraph))),
+        # A writer whose typography the page has not used so far (another writer, not the editor).
+        float(bool(earlier) and bool(_TYPOGRAPHY.intersection(paragraph) - seen_marks)),
+        float(not _TERMINATED.search(paragraph)),
     ]
 
 
 def page_features(paragraphs: list[str]) -> list[list[float]]:
     seen: set[str] = set()
     earlier = ""
+    marks: frozenset[str] = frozenset()
     rows = []
     for p in paragraphs:
-        rows.append(paragraph_features(p, seen, earlier))
+        rows.append(paragraph_features(p, seen, earlier, marks))
+        marks |= _TYPOGRAPHY.intersection(p)
         seen |= {w.lower() for w in _WORD.findall(p) if len(w) > 3}
         if len(earlier) < QUOTE_SEARCH_CHARS:
             earlier = (f"{earlier} " if earlier else "") + " ".join(p.split()).lower()
@@ -198,22 +212,53 @@ def candidate_vectors(paragraphs: list[str]) -> list[list[float]]:
     return out
 
 
+@dataclass(frozen=True)
+class Weights:
+    weights: tuple[float, ...]
+    """One weight per BOUNDARY_FEATURES name, in that order."""
+    no_split_margin: float
+    """How far the best boundary must score above "no comments" (score 0) to split the page."""
+
+
 @lru_cache(maxsize=4)
-def load_weights(path: Path = WEIGHTS_PATH) -> tuple[float, ...]:
+def load_weights(path: Path = WEIGHTS_PATH) -> Weights:
+    """The fitted weights; a missing or unknown feature, or a value that is not a number, raises
+    DataFileError naming the file."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return tuple(float(data["weights"][name]) for name in BOUNDARY_FEATURES)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DataFileError(str(path), None, f"segmentation weights unreadable: {exc!r}") from exc
+    except (OSError, ValueError) as exc:
+        raise DataFileError(str(path), None, f"segmentation weights unreadable: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("weights"), dict):
+        raise DataFileError(str(path), None, "expected an object with a 'weights' object")
+    named = data["weights"]
+    missing = [f for f in BOUNDARY_FEATURES if f not in named]
+    unknown = [f for f in named if f not in BOUNDARY_FEATURES]
+    if missing or unknown:
+        raise DataFileError(str(path), None, f"weights missing {missing} / unknown {unknown}")
+    margin = data.get("no_split_margin", 0.0)
+    values = [named[f] for f in BOUNDARY_FEATURES] + [margin]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+        raise DataFileError(str(path), None, "every weight and no_split_margin must be a finite number")
+    if margin < 0:
+        raise DataFileError(str(path), None, "no_split_margin must be >= 0")
+    return Weights(tuple(float(named[f]) for f in BOUNDARY_FEATURES), float(margin))
 
 
-def best_boundary(paragraphs: list[str], weights: tuple[float, ...] | None = None) -> int:
-    """Index where the comments start (len(paragraphs) for none); paragraph 0 is always article."""
-    weights = weights or load_weights()
-    scores = [sum(w * v for w, v in zip(weights, vec)) for vec in candidate_vectors(paragraphs)]
+def decode(vectors: list[list[float]], weights: tuple[float, ...], margin: float = 0.0) -> int:
+    """Index where the comments start (len(vectors) for none) from candidate vectors: the best
+    scoring boundary, unless it beats "no comments" (score 0) by no more than `margin`."""
+    scores = [sum(w * v for w, v in zip(weights, vec)) for vec in vectors]
     # Ties go to the later boundary: "no comments" unless the evidence says otherwise.
     best = max(range(len(scores)), key=lambda i: (scores[i], i))
+    if scores[best] - scores[-1] <= margin:
+        return len(vectors)
     return best + 1
+
+
+def best_boundary(paragraphs: list[str], weights: Weights | None = None) -> int:
+    """Index where the comments start (len(paragraphs) for none); paragraph 0 is always article."""
+    weights = weights or load_weights()
+    return decode(candidate_vectors(paragraphs), weights.weights, weights.no_split_margin)
 
 
 def segment(paragraphs: list[str]) -> Segmentation:

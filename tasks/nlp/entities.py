@@ -7,51 +7,43 @@ from the normalized name and type, identical across documents.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span
 
-from tasks.core.errors import DataFileError
 from tasks.core.ids import stable_id
-from tasks.nlp.gazetteer import (COUNTRY_ID_PREFIXES, GAZETTEER_DIR, INSTITUTION_NOUNS, Gazetteer, fold,
-                                  fuzzy_lookup, load_gazetteer)
+from tasks.nlp.entity_rules import RULES_PATH, EntityRules, load_entity_rules
+from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES, GAZETTEER_DIR, Gazetteer, fold, fuzzy_lookup, load_gazetteer
 
 ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE")
 """spaCy labels kept as entity mentions; dates and numbers are event attributes, not entities."""
 
-_ACRONYM_DEF = re.compile(r"((?:[A-Z][\w'’-]*)(?:\s+(?:of|the|and|for|de|al|[A-Z][\w'’-]*))+)\s+\(([A-Z][A-Za-z]{1,7})\)")
 
+def acronym_definition(connectors: frozenset[str]) -> re.Pattern:
+    """'Popular Mobilization Forces (PMF)': capitalised words, joined by lower-case connectors
+    (entity_rules.json acronym_connectors), then the acronym in brackets."""
+    joins = "|".join(sorted(map(re.escape, connectors)))
+    return re.compile(rf"((?:[A-Z][\w'’-]*)(?:\s+(?:{joins}|[A-Z][\w'’-]*))+)\s+\(([A-Z][A-Za-z]{{1,7}})\)")
 
-RULES_PATH = Path(__file__).parent / "data" / "entity_rules.json"
 
 MENTIONS = "mentions"
 """The `doc.spans` key of the entity mentions."""
 
 
-@lru_cache(maxsize=2)
-def load_rules(path: Path = RULES_PATH) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return {"sports_cues": frozenset(data["sports_cues"]), "sports_phrases": tuple(data.get("sports_phrases", ())),
-                "min_sports_cues": int(data["min_sports_cues"]),
-                "place_preps": frozenset(data["place_preps"]),
-                "geographic_words": frozenset(data["geographic_words"]),
-                "organization_heads": frozenset(data.get("organization_heads", ()))}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DataFileError(str(path), None, f"entity rules unreadable: {exc!r}") from exc
+def load_rules(path: Path = RULES_PATH) -> EntityRules:
+    """The entity rules (data/entity_rules.json), checked against their schema."""
+    return load_entity_rules(Path(path))
 
 
-def is_sports_report(doc: SpacyDoc, rules: dict) -> bool:
-    cues = {t.lemma_.lower() for t in doc if t.lemma_.lower() in rules["sports_cues"]}
+def is_sports_report(doc: SpacyDoc, rules: EntityRules) -> bool:
+    cues = {t.lemma_.lower() for t in doc if t.lemma_.lower() in rules.sports_cues}
     text = doc.text.lower()
-    cues |= {phrase for phrase in rules["sports_phrases"] if phrase in text}
-    return len(cues) >= rules["min_sports_cues"]
+    cues |= {phrase for phrase in rules.sports_phrases if phrase in text}
+    return len(cues) >= rules.min_sports_cues
 
 
 def national_team(country: "Canonical") -> "Canonical":
@@ -91,9 +83,11 @@ def unknown_entity(name: str, label: str) -> Canonical:
 class DocResolver:
     """Resolves the mentions of one document, remembering its acronyms and full person names."""
 
-    def __init__(self, gaz: Gazetteer, text: str):
+    def __init__(self, gaz: Gazetteer, text: str, rules: EntityRules | None = None):
         self.gaz = gaz
-        self.acronyms: dict[str, str] = {m.group(2): clean_name(m.group(1)) for m in _ACRONYM_DEF.finditer(text)}
+        self.rules = rules or load_entity_rules()
+        definitions = acronym_definition(self.rules.acronym_connectors)
+        self.acronyms: dict[str, str] = {m.group(2): clean_name(m.group(1)) for m in definitions.finditer(text)}
         self.people: list[tuple[list[str], Canonical]] = []
         self.by_initials: dict[str, Canonical] = {}
 
@@ -101,11 +95,15 @@ class DocResolver:
         gaz = self.gaz
         if ent_id.startswith("institution:"):
             return self._institution(text, ent_id.split(":", 1)[1])
+        person = self._person_by_surname(clean_name(text)) if label != "NORP" else None
+        if person is not None:  # "Washington" after "George Washington": one sense per document
+            return person
         if ent_id and ent_id in gaz.entries:
             return self._remember(from_gazetteer(gaz, ent_id), text)
         name = clean_name(text)
         entry = gaz.lookup(name)
-        if entry is not None and entry.type in (label, "GPE", "LOC", "FAC", "ORG") and label != "PERSON":
+        if entry is not None and entry.type in (label, "GPE", "LOC", "FAC", "ORG") and label != "PERSON" \
+                and (entry.matched_alone or label in ("GPE", "LOC")):
             return self._remember(from_gazetteer(gaz, entry.id), text)
         if name in self.acronyms:
             long_form = self.acronyms[name]
@@ -125,13 +123,22 @@ class DocResolver:
             return self._remember(from_gazetteer(gaz, slip[1]), text)
         return self._remember(unknown_entity(name, label), text)
 
+    def _person_by_surname(self, name: str) -> Canonical | None:
+        """The person named in full earlier in the document whose last name is this one word."""
+        if len(name.split()) != 1:
+            return None
+        for full, canonical in self.people:
+            if len(full) > 1 and full[-1] == name:
+                return canonical
+        return None
+
     def _institution(self, text: str, noun: str) -> Canonical:
         name = clean_name(text)
         demonym = name.split()[0]
         country = self.gaz.entries.get(self.gaz.by_demonym.get(demonym, ""))
         code = country.country if country else None
         canonical = f"{demonym} {noun}"
-        return Canonical(stable_id("ent", "ORG", code, noun), canonical, "ORG", code, INSTITUTION_NOUNS.get(noun))
+        return Canonical(stable_id("ent", "ORG", code, noun), canonical, "ORG", code, self.rules.institution_nouns.get(noun))
 
     def _remember(self, canonical: Canonical, text: str) -> Canonical:
         name = clean_name(text)
@@ -193,28 +200,81 @@ def _misspelt_names(doc: SpacyDoc, gaz: Gazetteer, found) -> list[tuple[Span, st
     return extra
 
 
-def _names_organization_after(doc: SpacyDoc, span: Span, rules: dict) -> bool:
+def _names_organization_after(doc: SpacyDoc, span: Span, rules: EntityRules) -> bool:
     """A capitalised organization word right after a place name: "LA Weekly", "US Navy"."""
     if span.end >= len(doc):
         return False
     after = doc[span.end]
-    return after.text in rules["organization_heads"] and not after.ent_type_
+    return after.text in rules.organization_heads and not after.ent_type_
 
 
-def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: dict) -> list[tuple[Span, str, Canonical]]:
+def _is_organization_guess(span: Span, rules: EntityRules) -> bool:
+    """A model's LOC the gazetteer does not know is an organization only with evidence: a word of
+    an organization's name in it ("Sea Org", "Port Authority"), and no geographic word."""
+    words = {t.lower_ for t in span}
+    return bool(words & rules.organization_words) and not words & rules.geographic_words
+
+
+NAME_LABELS = ("PERSON", "ORG", "FAC")
+"""Labels of longer names that may hold a gazetteer match ("George Washington", "the Australian
+Centre for ...")."""
+
+
+def may_hide_a_longer_name(doc: SpacyDoc) -> bool:
+    """A gazetteer match (an entity with an id) right beside a capitalised word outside every
+    entity: the match may have cut a longer name the model alone would have read."""
+    for ent in doc.ents:
+        if not ent.ent_id_:
+            continue
+        for i in (ent.start - 1, ent.end):
+            if 0 <= i < len(doc) and not doc[i].ent_type_ and doc[i].is_title and doc[i].pos_ == "PROPN":
+                return True
+    return False
+
+
+def restore_longer_names(doc: SpacyDoc, model_ents, gaz: Gazetteer) -> list[Span]:
+    """The document's entities, where the model alone read a longer name around gazetteer matches:
+    a person's name ("George Washington" around the capital's "Washington") replaces the matches
+    inside it; an organization or facility named with a demonym ("the Australian Centre for ...")
+    is added, the demonym kept as a nested mention. An organization or place of the gazetteer inside
+    a longer organization ("NATO" in "NATO Istanbul Summit") stays as it is, and names the gazetteer
+    knows are left to it."""
+    ents = list(doc.ents)
+    for name in model_ents:
+        if name.label_ not in NAME_LABELS or gaz.lookup(clean_name(name.text)) is not None:
+            continue
+        inside = [e for e in ents if e.ent_id_ and name.start <= e.start and e.end <= name.end and len(e) < len(name)]
+        clashing = [e for e in ents if e.start < name.end and name.start < e.end and e not in inside]
+        if not inside or clashing:
+            continue
+        if name.label_ != "PERSON" and any(e.label_ != "NORP" for e in inside):
+            continue
+        span = Span(doc, name.start, name.end, label=name.label_)
+        if name.label_ == "PERSON":
+            ents = [e for e in ents if e not in inside]
+        ents.append(span)
+    return sorted(ents, key=lambda e: (e.start, -e.end))
+
+
+def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: EntityRules, model_ents=None) -> list[tuple[Span, str, Canonical]]:
     """(span, label, canonical entity) for every entity mention of one analysed document, in
-    document order; nested mentions ("LA" inside "LA Weekly") are kept."""
-    resolver = DocResolver(gaz, doc.text)
+    document order; nested mentions ("LA" inside "LA Weekly") are kept. `model_ents`: the entities
+    the statistical model reads without the gazetteer, where they were asked for."""
+    resolver = DocResolver(gaz, doc.text, rules)
     sports = is_sports_report(doc, rules)
     found: list[tuple[Span, str, Canonical]] = []
-    for ent in doc.ents:
+    ents = restore_longer_names(doc, model_ents, gaz) if model_ents else doc.ents
+    matched = {(e.start, e.end): e.ent_id_ for e in doc.ents}
+    for ent in ents:
         if ent.label_ not in ENTITY_LABELS:
             continue
+        # A span's ent_id_ is its root token's: a restored longer name has none of its own.
+        ent_id = matched.get((ent.start, ent.end), "")
         # Leading articles and trailing possessives are not part of the name.
         span = ent
-        while len(span) > 1 and span[0].lower_ in ("the", "a", "an"):
+        while len(span) > 1 and span[0].lower_ in rules.leading_articles:
             span = span[1:]
-        if len(span) > 3 and span[-3].like_num and span[-2].text in ("-", "–") and span[-1].like_num:
+        if len(span) > 3 and span[-3].like_num and span[-2].text in rules.score_dashes and span[-1].like_num:
             span = span[:-3]  # a score: "Panama 3-0"
         if len(span) > 1 and span[-1].tag_ == "POS":
             span = span[:-1]
@@ -224,14 +284,13 @@ def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: dict) -> list[tuple[Span
             # name also mentions.
             org = doc[span.start:span.end + 1]
             found.append((org, "ORG", resolver.resolve(org.text, "ORG", "")))
-        c = resolver.resolve(span.text, label, ent.ent_id_)
+        c = resolver.resolve(span.text, label, ent_id)
         if c.entity_type in ("PERSON", "GPE", "ORG", "FAC", "LOC") and c.entity_type != label and label != "NORP" \
-                and not ent.ent_id_.startswith("institution:"):
+                and not ent_id.startswith("institution:"):
             label = c.entity_type  # the resolved entity's type wins over the model's guess
-        if label == "LOC" and not ent.ent_id_ and c.entity_id.startswith("ent_") and \
-                not any(t.lower_ in rules["geographic_words"] for t in span):
+        if label == "LOC" and not ent_id and c.entity_id.startswith("ent_") and _is_organization_guess(span, rules):
             label, c = "ORG", resolver.resolve(span.text, "ORG", "")
-        as_place = span.root.dep_ == "pobj" and span.root.head.lower_ in rules["place_preps"]
+        as_place = span.root.dep_ == "pobj" and span.root.head.lower_ in rules.place_preps
         if sports and label == "GPE" and c.entity_id.startswith(COUNTRY_ID_PREFIXES) and not as_place:
             label, c = "ORG", national_team(c)
         found.append((span, label, c))
@@ -252,12 +311,22 @@ class EntityCanonicalizer:
 
     def __init__(self, nlp: Language, name: str, gazetteer_dir: str | None, rules_path: str | None):
         self.name = name
+        self.nlp = nlp
         self.gaz = load_gazetteer(Path(gazetteer_dir) if gazetteer_dir else GAZETTEER_DIR)
-        self.rules = load_rules(Path(rules_path) if rules_path else RULES_PATH)
+        self.rules = load_entity_rules(Path(rules_path) if rules_path else RULES_PATH)
+
+    def model_alone(self, doc: SpacyDoc):
+        """The model's own entities for the text, without the gazetteer's matches (its NER run on
+        a fresh Doc of the same tokens); None when the pipeline has no NER."""
+        if "ner" not in self.nlp.pipe_names:
+            return None
+        fresh = SpacyDoc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
+        return self.nlp.get_pipe("ner")(fresh).ents
 
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
         spans = []
-        for span, label, canonical in find_mentions(doc, self.gaz, self.rules):
+        model_ents = self.model_alone(doc) if may_hide_a_longer_name(doc) else None
+        for span, label, canonical in find_mentions(doc, self.gaz, self.rules, model_ents):
             mention = Span(doc, span.start, span.end, label=label, kb_id=canonical.entity_id)
             mention._.canonical = canonical
             spans.append(mention)
@@ -267,5 +336,6 @@ class EntityCanonicalizer:
 
 @Language.factory("newsflow_entities", default_config={"gazetteer_dir": None, "rules_path": None})
 def make_entity_canonicalizer(nlp: Language, name: str, gazetteer_dir: str | None, rules_path: str | None):
-    """Data paths default to the files shipped in tasks/nlp/data/."""
+    """Data paths come from the component's config (`gazetteer_dir`: a folder of *.jsonl files;
+    `rules_path`: an entity_rules.json); None means the files shipped in tasks/nlp/data/."""
     return EntityCanonicalizer(nlp, name, gazetteer_dir, rules_path)

@@ -1,17 +1,26 @@
-"""The domain gazetteer: countries, capitals, organizations, armed groups, bases, people.
+"""The domain gazetteer: countries, territories and subdivisions, capitals, organizations, armed
+groups, bases.
 
-Each file in data/gazetteer/ is JSON Lines, one entity a line:
+Countries and territories are all 249 of ISO 3166-1 and subdivisions those of ISO 3166-2, read
+from the `pycountry` package (ids `country:<alpha-3>` and `subdivision:<ISO 3166-2 code>`);
+data/gazetteer/countries.jsonl adds, per country, the names people write ("US", "Britain") and its
+demonyms, with their source named at the top of the file. Subdivisions only name a span the model
+already tagged as a place: their names are too often also a word or a person's name ("Victoria",
+"Central") to be matched on their own.
+
+Each file in data/gazetteer/ is JSON Lines, one entity a line (lines starting with // are comments):
     {"id": "country:IRQ", "name": "Iraq", "type": "GPE", "country": "IRQ",
      "aliases": ["Republic of Iraq"], "demonyms": ["Iraqi", "Iraqis"], "sector": "GOV"}
 `id`, `name` and `type` are required; `type` is a spaCy label (GPE, LOC, FAC, ORG, PERSON, NORP);
 `country` is an ISO-3166 alpha-3 code; `sector` is a CAMEO/PLOVER-style sector code. Add a line to
-add an entity; add a file for a new family of entities.
+add an entity; add a file for a new family of entities. A line whose id is a pycountry country's
+(`country:FRA`) adds to that country rather than duplicating it.
 """
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,12 +36,7 @@ _ISO3 = re.compile(r"^[A-Z]{3}$")
 COUNTRY_ID_PREFIXES = ("country:", "nation:")
 """Gazetteer ids of countries (states and constituent nations such as Scotland)."""
 
-INSTITUTION_NOUNS = {
-    "government": "GOV", "parliament": "LEG", "cabinet": "GOV", "ministry": "GOV",
-    "army": "MIL", "military": "MIL", "navy": "MIL", "air force": "MIL", "police": "GOV",
-    "security forces": "MIL", "armed forces": "MIL", "forces": "MIL", "judiciary": "JUD",
-}
-"""Nouns that, after a demonym, name a state body ("Iraqi parliament" -> an ORG of Iraq, LEG)."""
+SUBDIVISION_PREFIX = "subdivision:"
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class GazEntry:
     sector: str | None = None
     aliases: tuple[str, ...] = ()
     demonyms: tuple[str, ...] = ()
+    matched_alone: bool = True
+    """False for names matched only where the model already tagged a place (subdivisions)."""
 
 
 @dataclass
@@ -96,29 +102,85 @@ def _parse_line(path: Path, lineno: int, line: str) -> GazEntry:
                     tuple(raw.get("aliases", [])), tuple(raw.get("demonyms", [])))
 
 
+def _iso_countries() -> list[GazEntry]:
+    """The 249 countries and territories of ISO 3166-1 (pycountry): short name, official and
+    common names as aliases (never the inverted "Korea, Republic of" forms)."""
+    import pycountry
+
+    out = []
+    for c in pycountry.countries:
+        name = getattr(c, "common_name", None) or c.name
+        aliases = [n for n in (c.name, getattr(c, "official_name", None)) if n and n != name and ", " not in n]
+        if "(" in name:  # "Falkland Islands (Malvinas)": the name before the bracket is the one written
+            aliases.append(name)
+            name = name.split(" (")[0]
+        out.append(GazEntry(f"country:{c.alpha_3}", name, "GPE", c.alpha_3, None, tuple(aliases)))
+    return out
+
+
+def _iso_subdivisions(countries: dict[str, GazEntry]) -> list[GazEntry]:
+    """ISO 3166-2 subdivisions (pycountry) whose name is one country's only: a name shared by
+    subdivisions of two countries, or that is a country's, is left out (it would be a guess)."""
+    import pycountry
+
+    alpha3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    country_names = {fold(s) for e in countries.values() for s in (e.name, *e.aliases)}
+    by_name: dict[str, list] = {}
+    for sub in pycountry.subdivisions:
+        by_name.setdefault(fold(sub.name), []).append(sub)
+    out = []
+    for folded, subs in by_name.items():
+        if folded in country_names or len({s.country_code for s in subs}) > 1 or len(folded) < 4:
+            continue
+        sub = subs[0]
+        out.append(GazEntry(f"{SUBDIVISION_PREFIX}{sub.code}", sub.name, "GPE", alpha3.get(sub.country_code), None,
+                            matched_alone=False))
+    return out
+
+
+def _add(gaz: Gazetteer, entry: GazEntry) -> None:
+    gaz.entries[entry.id] = entry
+    for surface in (entry.name, *entry.aliases):
+        gaz.by_alias.setdefault(surface, entry.id)
+        gaz.by_folded.setdefault(fold(surface), entry.id)
+        words = tuple(fold(surface).split())
+        if len(words) >= 2 and entry.matched_alone:
+            gaz.by_first_word.setdefault(words[0], []).append((words, entry.id))
+    for demonym in entry.demonyms:
+        gaz.by_demonym.setdefault(demonym, entry.id)
+
+
 @lru_cache(maxsize=4)
 def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
-    """Every *.jsonl file in `directory`; a malformed line raises DataFileError with file and line."""
-    gaz = Gazetteer()
+    """Every *.jsonl file in `directory`, then the ISO 3166 countries and subdivisions; a malformed
+    line raises DataFileError with file and line. The files' names win where two entries share one."""
     files = sorted(Path(directory).glob("*.jsonl"))
     if not files:
         raise DataFileError(str(directory), None, "no gazetteer files (*.jsonl) found")
+    iso = {e.id: e for e in _iso_countries()}
+    entries: dict[str, GazEntry] = {}
     for path in files:
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip() or line.lstrip().startswith("//"):
                 continue
             entry = _parse_line(path, lineno, line)
-            if entry.id in gaz.entries:
+            if entry.id in entries:
                 raise DataFileError(str(path), lineno, f"duplicate id {entry.id!r}")
-            gaz.entries[entry.id] = entry
-            for surface in (entry.name, *entry.aliases):
-                gaz.by_alias.setdefault(surface, entry.id)
-                gaz.by_folded.setdefault(fold(surface), entry.id)
-                words = tuple(fold(surface).split())
-                if len(words) >= 2:
-                    gaz.by_first_word.setdefault(words[0], []).append((words, entry.id))
-            for demonym in entry.demonyms:
-                gaz.by_demonym.setdefault(demonym, entry.id)
+            if entry.id in iso:  # the file's names first, then ISO's own
+                base = iso[entry.id]
+                aliases = tuple(dict.fromkeys(a for a in (*entry.aliases, base.name, *base.aliases) if a != entry.name))
+                entry = replace(entry, aliases=aliases)
+            entries[entry.id] = entry
+    gaz = Gazetteer()
+    for entry in entries.values():
+        _add(gaz, entry)
+    for eid, entry in iso.items():
+        if eid not in entries:
+            _add(gaz, entry)
+    countries = {e.id: e for e in gaz.entries.values() if e.id.startswith("country:")}
+    for entry in _iso_subdivisions(countries):
+        if fold(entry.name) not in gaz.by_folded:
+            _add(gaz, entry)
     return gaz
 
 
@@ -151,17 +213,26 @@ def fuzzy_lookup(gaz: Gazetteer, words: list[str]) -> tuple[int, str] | None:
     return None
 
 
-def ruler_patterns(gaz: Gazetteer) -> list[dict]:
-    """spaCy EntityRuler patterns: names and aliases with their type, demonyms as NORP, and
-    '<demonym> <institution>' ("Iraqi parliament") as an ORG of that country."""
+def ruler_patterns(gaz: Gazetteer, institution_nouns: dict[str, str] | None = None) -> list[dict]:
+    """spaCy EntityRuler patterns: names and aliases with their type (each surface for the entry
+    that owns it), demonyms as NORP, and '<demonym> <institution>' ("Iraqi parliament") as an ORG
+    of that country. Entries not matched alone (subdivisions) give no pattern."""
+    if institution_nouns is None:
+        from tasks.nlp.entity_rules import load_entity_rules
+
+        institution_nouns = load_entity_rules().institution_nouns
     patterns = []
     for entry in gaz.entries.values():
+        if not entry.matched_alone:
+            continue
         for surface in dict.fromkeys((entry.name, *entry.aliases)):
+            if gaz.by_alias.get(surface) != entry.id:
+                continue  # another entry owns this surface ("Hong Kong" the city or the territory)
             patterns.append({"label": entry.type, "pattern": surface, "id": entry.id})
             if surface[:1].islower():
                 patterns.append({"label": entry.type, "pattern": surface[:1].upper() + surface[1:], "id": entry.id})
     demonyms = sorted(gaz.by_demonym)
-    for noun in INSTITUTION_NOUNS:
+    for noun in institution_nouns:
         words = noun.split()
         patterns.append({
             "label": "ORG",
