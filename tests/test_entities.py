@@ -205,3 +205,15 @@ def test_a_gazetteer_name_inside_a_longer_name_the_model_reads_keeps_the_longer_
     # With no longer name around it, the gazetteer's place stays.
     assert [(m["text"], m["entity_id"]) for m in _mentions("She flew to Washington on Monday.")] == [
         ("Washington", "cap:washington")]
+
+
+@pytest.mark.timeout(30)
+def test_a_long_line_of_capitalised_words_is_read_in_linear_time():
+    # Issue 13: a 256 KB line of capitalised words hung the analysis in the acronym search.
+    from tasks.nlp.entities import acronym_definition
+    from tasks.nlp.entity_rules import load_entity_rules
+
+    definitions = acronym_definition(load_entity_rules().acronym_connectors)
+    assert list(definitions.finditer(" ".join(["Capital"] * 36000))) == []
+    assert [m.groups() for m in definitions.finditer("the Popular Mobilization Forces (PMF) said")] == [
+        ("Popular Mobilization Forces", "PMF")]

@@ -25,9 +25,10 @@ ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT
 
 def acronym_definition(connectors: frozenset[str]) -> re.Pattern:
     """'Popular Mobilization Forces (PMF)': capitalised words, joined by lower-case connectors
-    (entity_rules.json acronym_connectors), then the acronym in brackets."""
+    (entity_rules.json acronym_connectors), then the acronym in brackets. At most 12 words: a
+    long form is never longer, and an unbounded run made a line of capitalised words quadratic."""
     joins = "|".join(sorted(map(re.escape, connectors)))
-    return re.compile(rf"((?:[A-Z][\w'’-]*)(?:\s+(?:{joins}|[A-Z][\w'’-]*))+)\s+\(([A-Z][A-Za-z]{{1,7}})\)")
+    return re.compile(rf"((?:[A-Z][\w'’-]*)(?:\s+(?:{joins}|[A-Z][\w'’-]*)){{1,12}})\s+\(([A-Z][A-Za-z]{{1,7}})\)")
 
 
 MENTIONS = "mentions"
