@@ -393,7 +393,7 @@ def _print_table(columns: list[str], rows: list[tuple]) -> None:
 
 EXIT_CHECKS_FAILED = 1
 """`newsflow validate`: a blocking check failed."""
-EXIT_CANNOT_RUN = 3
+EXIT_CANNOT_RUN = RunExit.CANNOT_RUN.value  # the same code as `run`'s: could not run
 """`newsflow validate`: it could not run (the warehouse or its quality folder is read-only, ...)."""
 
 
@@ -402,7 +402,7 @@ def validate(warehouse: Optional[Path] = WarehouseOpt) -> None:
     """Re-run the Great Expectations suites against everything in the warehouse.
 
     Results go to validation_results and the Data Docs (HTML) under the quality/ folder beside
-    the warehouse. Exits with status 1 when a blocking check fails, 3 when it cannot run (a
+    the warehouse. Exits with status 1 when a blocking check fails, 5 when it cannot run (a
     read-only or missing warehouse).
     """
     settings = resolve_settings(warehouse)

@@ -427,7 +427,7 @@ def test_validate_on_a_read_only_warehouse_says_so_in_one_line_with_its_own_exit
     wh = _copy(loaded, tmp_path)
     with _read_only(wh):
         r = newsflow_cli("validate", "-w", wh)
-    assert r.returncode == 3, r.stdout + r.stderr
+    assert r.returncode == 5, r.stdout + r.stderr
     assert r.stderr == (f"error: {wh}: the warehouse is read-only for this user; make it writable, or copy "
                         f"the warehouse somewhere writable and pass --warehouse\n")
     assert not (wh.parent / "quality").exists()
