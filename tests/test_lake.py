@@ -149,7 +149,8 @@ def test_a_crash_between_the_commit_and_the_lake_update_is_finished_by_the_next_
     pages = parse_seed(str(SAMPLE), SAMPLE.read_bytes())
     articles, comments, docs = build_rows(SeedFile(str(SAMPLE), str(SAMPLE), "0" * 64, 0, 0), pages, "run-c",
                                           datetime.now(timezone.utc))
-    mentions, events = analyse_docs(docs, DEFAULT_MODEL)
+    analysis = analyse_docs(docs, DEFAULT_MODEL)
+    mentions, events = analysis.mentions, analysis.events
     warehouse, lake = tmp_path / "wh.duckdb", tmp_path / "lake"
     paths = write_batch(batch_tables(articles, comments, mentions, events), lake, "run-c", 1)
 

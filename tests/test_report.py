@@ -114,11 +114,9 @@ def test_since_keeps_later_events_and_a_bad_date_is_a_clear_error(sample, tmp_pa
 def _enrich(wh: Path) -> None:
     """Tone values on the sample warehouse (coordinates come from the pipeline itself)."""
     con = duckdb.connect(str(wh))
-    for table, column in [("articles", "tone"), ("comments", "toxicity"), ("entities", "sentiment")]:
-        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} DOUBLE")
     con.execute("UPDATE articles SET tone = -0.4")
     con.execute("UPDATE comments SET toxicity = CASE WHEN position % 2 = 0 THEN 0.9 ELSE 0.1 END")
-    con.execute("UPDATE entities SET sentiment = CASE WHEN doc_kind = 'comment' THEN -0.5 ELSE 0.2 END")
+    con.execute("UPDATE entities SET sentiment_score = CASE WHEN doc_kind = 'comment' THEN -0.5 ELSE 0.2 END")
     con.close()
 
 

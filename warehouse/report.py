@@ -354,7 +354,7 @@ def _tone_section(q: _Reader, charts: _Charts, notes: list[str]) -> Section:
     import plotly.graph_objects as go
 
     s = Section("tone", "Tone")
-    has_sentiment, has_toxicity, has_tone = (q.has("entities", "sentiment"), q.has("comments", "toxicity"),
+    has_sentiment, has_toxicity, has_tone = (q.has("entities", "sentiment_score"), q.has("comments", "toxicity"),
                                              q.has("articles", "tone"))
     if not (has_sentiment or has_toxicity or has_tone):
         note = ("Tone is not in this warehouse yet (no articles.tone, comments.toxicity or entities.sentiment "
@@ -376,7 +376,7 @@ def _tone_section(q: _Reader, charts: _Charts, notes: list[str]) -> Section:
                             hovertemplate="%{y}: mean sentiment %{x:.2f} over %{customdata} mentions<extra></extra>")
             fig.update_layout(barmode="group", xaxis_title="mean sentiment (negative … positive)")
             s.parts.append(charts.figure("entity-tone", fig, "Sentiment toward the most-mentioned entities",
-                                         f"<code>entities.sentiment</code>{via} (report.sql: entity_tone)", tone,
+                                         f"<code>entities.sentiment_score</code>{via} (report.sql: entity_tone)", tone,
                                          height=max(320, 34 * len(entities) + 100)))
     if has_toxicity:
         toxic = q("toxic_share")

@@ -77,15 +77,16 @@ WHERE NOT in_article AND article_id IN (SELECT article_id FROM report_articles)
 GROUP BY ALL ORDER BY comment_mentions DESC, kind, item LIMIT {limit};
 
 -- name: entity_tone
--- Mean sentiment toward the most-mentioned entities, in articles and in comments.
+-- Mean sentiment toward the most-mentioned entities, in articles and in comments
+-- (sentiment_score: P(positive) - P(negative), as the view entity_tone averages it).
 WITH top AS (
     SELECT entity_id FROM entities
-    WHERE sentiment IS NOT NULL AND article_id IN (SELECT article_id FROM report_articles)
+    WHERE sentiment_score IS NOT NULL AND article_id IN (SELECT article_id FROM report_articles)
     GROUP BY entity_id ORDER BY count(*) DESC, entity_id LIMIT {limit})
-SELECT any_value(canonical_name) AS entity, doc_kind, round(avg(sentiment), 3) AS mean_sentiment,
+SELECT any_value(canonical_name) AS entity, doc_kind, round(avg(sentiment_score), 3) AS mean_sentiment,
        count(*) AS mentions
 FROM entities
-WHERE sentiment IS NOT NULL AND entity_id IN (SELECT entity_id FROM top)
+WHERE sentiment_score IS NOT NULL AND entity_id IN (SELECT entity_id FROM top)
   AND article_id IN (SELECT article_id FROM report_articles)
 GROUP BY entity_id, doc_kind ORDER BY entity, doc_kind;
 

@@ -230,7 +230,14 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
             if single and (first.lower_ in common or first.is_stop):
                 return _evidence(span, records, index, rules, ctx, local=False)
             return top_pop >= rules.min_population["untagged"] or strong or _evidence(span, records, index, rules, ctx)
-        # Inside another name ("Atlanta Police", "University of California"): a well-known place.
+        # Inside another name a place opens it or follows a preposition ("Atlanta Police",
+        # "University of California"); a place-named word in the middle of a name is one of its
+        # words ("the Australian Centre for ..."). And it is a well-known place.
+        name_start = span.start
+        while name_start - 1 in embedded:
+            name_start -= 1
+        if name_start != span.start and doc[span.start - 1].pos_ != "ADP":
+            return False
         return (strong and not (single and first.lower_ in common)) or top_pop >= rules.min_population["embedded"]
     country = any(index.kind[r] in (COUNTRY, CONTINENT) for r in records)
     if single and (first.lower_ in common or first.is_stop) and not country:
