@@ -70,7 +70,7 @@ def test_report_is_one_self_contained_file_with_every_section(sample, tmp_path):
     wh, _ = sample
     out = tmp_path / "r.html"
     said = _report(wh, out)
-    assert f"report: {out}" in said.replace("\n", "") and "5 charts" in said
+    assert f"report: {out}" in said.replace("\n", "") and "8 charts" in said
     page = out.read_text(encoding="utf-8")
     # Nothing to fetch: no element loads a script, stylesheet, font or image from elsewhere.
     assert _external_references(page) == []
@@ -81,9 +81,10 @@ def test_report_is_one_self_contained_file_with_every_section(sample, tmp_path):
     for view in ["event_timeline", "actor_target_network", "entity_mentions_by_doc", "comment_reactions",
                  "pipeline_runs", "validation_results", "quarantine"]:
         assert f"<code>{view}</code>" in page
-    # Until places have coordinates and documents a tone, the report says so and shows countries.
-    assert "Places have no coordinates in this warehouse yet" in page and "<td>Iraq</td><td>IRQ</td>" in page
-    assert "Tone is not in this warehouse yet" in page
+    # The pipeline gives places coordinates and documents a tone: the map and tone are drawn,
+    # and the table by country is still there.
+    assert 'data-chart="map"' in page and "<td>Iraq</td><td>IRQ</td>" in page
+    assert 'data-chart="entity-tone"' in page and "Tone is not in this warehouse yet" not in page
     # The quarantined page is listed with its reason.
     assert "broken.json" in page
     con = duckdb.connect(str(wh), read_only=True)
@@ -180,7 +181,8 @@ def test_report_draws_every_chart_in_chromium_without_network(sample, browser, t
     _report(sample[0], out)
     page, errors, refused = _open_offline(browser, out)
     charts = page.evaluate(MARKS)
-    assert [c["id"] for c in charts] == ["events-by-type", "events-by-quad", "network", "top-entities", "comment-only"]
+    assert [c["id"] for c in charts] == ["events-by-type", "events-by-quad", "network", "map", "top-entities",
+                                         "comment-only", "entity-tone", "toxic-share"]
     assert all(c["marks"] > 0 for c in charts), charts
     # Every chart's numbers are one click away.
     numbers = page.locator("figure.chart details.numbers").first

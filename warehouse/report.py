@@ -20,7 +20,6 @@ from tasks.core.errors import NewsflowError
 from warehouse.db import connect
 
 REPORT_SQL = Path(__file__).with_name("report.sql")
-COUNTRIES = Path(__file__).resolve().parents[1] / "tasks" / "nlp" / "data" / "gazetteer" / "countries.jsonl"
 TOP = 15
 """Bars, pairs and rows per ranking chart: more stop being readable."""
 TOXIC = 0.5
@@ -116,15 +115,14 @@ class _Reader:
 
 
 def _country_names() -> dict[str, str]:
-    names = {}
+    """ISO alpha-3 -> country name, from the gazetteer newsflow resolves countries with."""
+    from tasks.nlp.gazetteer import load_gazetteer
+
     try:
-        for line in COUNTRIES.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                names[row.get("country")] = row.get("name")
-    except (OSError, ValueError):
-        pass  # codes alone still make the table
-    return names
+        entries = load_gazetteer().entries.values()
+    except NewsflowError:
+        return {}  # codes alone still make the table
+    return {e.country: e.name for e in entries if e.id.startswith("country:") and e.country}
 
 
 # ---------------------------------------------------------------- HTML pieces
