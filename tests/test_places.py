@@ -109,3 +109,17 @@ def test_flow_puts_coordinates_into_the_warehouse_and_event_map(prefect_harness,
     for sql in queries:
         _, rows = run_query(warehouse, sql)
         assert rows, sql
+
+
+def test_a_name_read_as_a_place_against_the_model_replaces_its_mention():
+    # One span, one mention: mention_id hashes the offsets, and a second mention of the same span
+    # (the model's ORG and the recognised place) failed the uniqueness check and quarantined the page.
+    from tasks.core.settings import DEFAULT_MODEL
+    from tasks.nlp.pipeline import build_pipeline
+
+    doc = build_pipeline(DEFAULT_MODEL)(
+        "If Sri Lanka is allowed to host the 2013 CHOGM: Then the leadership of the Commonwealth will be in "
+        "the Brutal Blood stained President of Sri Lanka.")
+    spans = [(m.start, m.end) for m in doc.spans["mentions"]]
+    assert "Commonwealth" in [m.text for m in doc.spans["mentions"]]
+    assert len(spans) == len(set(spans))

@@ -539,7 +539,11 @@ class PlaceResolver:
         doc.spans[MENTIONS] = mentions
         # The places the model found set the context in which further names are taken for places.
         ctx = _context(self.index, list(_anchors(_work(mentions, self.index, self.rules), self.index, self.rules).values()))
-        mentions += recognise(doc, self.index, self.rules, ctx, self.common)
+        found = recognise(doc, self.index, self.rules, ctx, self.common)
+        # A name recognise() reads as a place against the model's person or organisation reading
+        # ("Kennedy" with a place beside it) replaces that mention: one span, one mention.
+        taken = {(m.start, m.end) for m in found}
+        mentions = [m for m in mentions if (m.start, m.end) not in taken] + found
         mentions.sort(key=lambda m: (m.start, -m.end))
         resolve(mentions, self.index, self.rules)
         doc.spans[MENTIONS] = [_recanonicalised(m) for m in mentions]

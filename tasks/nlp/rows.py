@@ -28,10 +28,13 @@ def sentence_index(starts: list[int], char: int) -> int:
 def mention_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: int = 0) -> list[dict]:
     """Entity mention rows; `offset` and `first_sentence` place a piece of a long document in it."""
     starts = sentence_starts(doc)
-    rows = []
+    rows, seen = [], set()
     for span in doc.spans[MENTIONS] if MENTIONS in doc.spans else []:
         c = span._.canonical
         start, end = span.start_char + offset, span.end_char + offset
+        if (start, end) in seen:
+            continue  # a mention is its span (mention_id hashes the offsets): the first reading wins
+        seen.add((start, end))
         rows.append({
             "mention_id": stable_id("men", meta.doc_id, start, end),
             "doc_id": meta.doc_id, "doc_kind": meta.doc_kind, "article_id": meta.article_id,
