@@ -292,25 +292,21 @@ def load_rules(directory: str | Path = PATTERNS_DIR) -> EventRules:
         lemma_types.setdefault(lemma, {})[e["type"]] = line
         patterns.append((e["type"], cls, lemma))
 
-    phrasal_file = _File(directory / "phrasal_verbs.jsonl")
-    phrasal = {}
-    for line, e in phrasal_file.entries:
-        known(phrasal_file, line, e["type"])
-        _lower(phrasal_file, line, e, "verb", "particle")
-        key = f"{e['verb']} {e['particle']}"
-        if key in phrasal:
-            phrasal_file.fail(line, f"phrasal verb {key!r} listed twice")
-        phrasal[key] = e["type"]
+    def pairs(name: str, second: str, what: str) -> dict[str, str]:
+        """'verb second' -> event type, from a file of two-word entries (each listed once)."""
+        file = _File(directory / name)
+        table = {}
+        for line, e in file.entries:
+            known(file, line, e["type"])
+            _lower(file, line, e, "verb", second)
+            key = f"{e['verb']} {e[second]}"
+            if key in table:
+                file.fail(line, f"{what} {key!r} listed twice")
+            table[key] = e["type"]
+        return table
 
-    vobj_file = _File(directory / "verb_objects.jsonl")
-    vobj = {}
-    for line, e in vobj_file.entries:
-        known(vobj_file, line, e["type"])
-        _lower(vobj_file, line, e, "verb", "object")
-        key = f"{e['verb']} {e['object']}"
-        if key in vobj:
-            vobj_file.fail(line, f"verb-object pair {key!r} listed twice")
-        vobj[key] = e["type"]
+    phrasal = pairs("phrasal_verbs.jsonl", "particle", "phrasal verb")
+    vobj = pairs("verb_objects.jsonl", "object", "verb-object pair")
 
     rules_file = _File(directory / "object_rules.jsonl")
     object_rules = []
