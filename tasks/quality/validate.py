@@ -3,7 +3,9 @@
 Suites are JSON files in expectations/<table>.json, loaded at run time. Each expectation's
 meta.blocking says whether a failure keeps the offending documents out of the warehouse (they are
 quarantined) or is only recorded as a warning. Cross-table references use suite parameters
-(article_ids, doc_ids, entity_ids) filled from the batch itself.
+are derived columns (`<column>_known`), computed here from the batch and the warehouse: a suite
+parameter holding every id would be copied by Great Expectations for each expectation it checks,
+which cost seconds per batch and grew with the warehouse.
 """
 from __future__ import annotations
 
@@ -91,14 +93,29 @@ _SPANS = {"entities": ("start_char", "end_char", "text", "text_matches_body"),
           "events": ("trigger_start", "trigger_end", "trigger", "trigger_matches_body")}
 """Per table with offsets: (start, end, text, name of the check column)."""
 
+_REFERENCES = {"comments": {"article_id": "articles"},
+               "entities": {"doc_id": "documents"},
+               "events": {"doc_id": "documents", "actor_entity_id": "entities",
+                          "target_entity_id": "entities", "location_entity_id": "entities"}}
+"""Per table, the columns that must name an existing row, and which ids they may name."""
 
-def _with_derived_columns(name: str, frame, texts: dict[str, str]):
-    """Columns the suites check that are computed from the document texts (offset integrity)."""
+
+def _known(values, ids: set[str]) -> list:
+    return [None if v is None else v in ids for v in values]
+
+
+def _with_derived_columns(name: str, table: pa.Table, texts: dict[str, str], ids: dict[str, set[str]]):
+    """The table as a pandas frame, with the columns the suites check that are computed from the
+    document texts (offset integrity) and from the ids the batch and the warehouse hold (references)."""
+    frame = table.to_pandas()
     if name in _SPANS:
         start, end, text, check = _SPANS[name]
         bodies = [texts.get(d, "") for d in frame["doc_id"]]
         frame["doc_length"] = [len(b) for b in bodies]
         frame[check] = [b[s:e] == t for b, s, e, t in zip(bodies, frame[start], frame[end], frame[text])]
+    for column, kind in _REFERENCES.get(name, {}).items():
+        # From Arrow: pandas turns a missing id into NaN, which is not null to a set lookup.
+        frame[f"{column}_known"] = _known(table.column(column).to_pylist(), ids[kind])
     return frame
 
 
@@ -114,17 +131,16 @@ def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_en
     `owners` maps doc_id -> article_id (the batch's documents) to trace failing rows. With
     `quality_dir`, the results are kept for build_data_docs."""
     owners = owners or {}
-    article_ids = tables["articles"].column("article_id").to_pylist()
-    comment_ids = tables["comments"].column("comment_id").to_pylist()
-    entity_ids = set(tables["entities"].column("entity_id").to_pylist()) | set(known_entity_ids)
-    params = {"article_ids": article_ids, "doc_ids": article_ids + comment_ids, "entity_ids": sorted(entity_ids)}
+    articles = set(tables["articles"].column("article_id").to_pylist())
+    ids = {"articles": articles,
+           "documents": articles | set(tables["comments"].column("comment_id").to_pylist()),
+           "entities": set(tables["entities"].column("entity_id").to_pylist()) | set(known_entity_ids)}
     run_identifier = _run_identifier()
     results: list[CheckResult] = []
     for name, table in tables.items():
-        frame = _with_derived_columns(name, table.to_pandas(), texts)
+        frame = _with_derived_columns(name, table, texts, ids)
         checkpoint = _checkpoints(Path(directory), Path(quality_dir) if quality_dir else None)[1][name]
-        run = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
-                             run_id=run_identifier)
+        run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_identifier)
         [outcome] = run.run_results.values()
         for r in outcome.results:
             cfg = r.expectation_config
