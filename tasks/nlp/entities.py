@@ -34,6 +34,10 @@ def acronym_definition(connectors: frozenset[str]) -> re.Pattern:
 MENTIONS = "mentions"
 """The `doc.spans` key of the entity mentions."""
 
+MODEL_ENTITIES = "model_entities"
+"""The `doc.spans` key of the statistical model's own entities, kept before the gazetteer's
+matches overwrite them."""
+
 
 def load_rules(path: Path = RULES_PATH) -> EntityRules:
     """The entity rules (data/entity_rules.json), checked against their schema."""
@@ -316,23 +320,25 @@ class EntityCanonicalizer:
         self.gaz = load_gazetteer(Path(gazetteer_dir) if gazetteer_dir else GAZETTEER_DIR)
         self.rules = load_entity_rules(Path(rules_path) if rules_path else RULES_PATH)
 
-    def model_alone(self, doc: SpacyDoc):
-        """The model's own entities for the text, without the gazetteer's matches (its NER run on
-        a fresh Doc of the same tokens); None when the pipeline has no NER."""
-        if "ner" not in self.nlp.pipe_names:
-            return None
-        fresh = SpacyDoc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
-        return self.nlp.get_pipe("ner")(fresh).ents
-
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
         spans = []
-        model_ents = self.model_alone(doc) if may_hide_a_longer_name(doc) else None
+        model_ents = doc.spans.get(MODEL_ENTITIES) if may_hide_a_longer_name(doc) else None
         for span, label, canonical in find_mentions(doc, self.gaz, self.rules, model_ents):
             mention = Span(doc, span.start, span.end, label=label, kb_id=canonical.entity_id)
             mention._.canonical = canonical
             spans.append(mention)
         doc.spans[MENTIONS] = spans
         return doc
+
+
+@Language.component("newsflow_model_entities")
+def keep_model_entities(doc: SpacyDoc) -> SpacyDoc:
+    """The model's entities as it read them, before the gazetteer's ruler overwrites some: a
+    gazetteer match may cut a longer name ("Washington" in "George Washington") that
+    newsflow_entities then restores. Keeping them costs nothing; reading them again would cost a
+    second NER pass."""
+    doc.spans[MODEL_ENTITIES] = list(doc.ents)
+    return doc
 
 
 @Language.factory("newsflow_entities", default_config={"gazetteer_dir": None, "rules_path": None})
