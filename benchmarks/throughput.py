@@ -4,15 +4,18 @@
 
 On the same corpus (benchmarks/corpus.py) and the same number of spaCy worker processes it
 measures, median of --runs each:
-  (a) spaCy alone: nlp.pipe over the texts newsflow analyses (article bodies and comments), with
-      the same pipeline (model + gazetteer ruler): the limit;
+  (a) spaCy alone: nlp.pipe over the texts newsflow analyses (article bodies and comments) with
+      the statistical model alone (nothing of newsflow's: no gazetteer, no components): the limit;
   (b) `newsflow run` end to end into a fresh warehouse (a subprocess: Prefect, parse, spaCy,
       entities, events, Parquet, Great Expectations, DuckDB), with its peak memory (the whole
       process tree's proportional set size, sampled every 0.2 s; summed RSS is printed too);
   (c) a second `newsflow run` with nothing new;
   (d) a run after adding 1% new files;
   (e) the full-text index rebuild at the end of (b) (recorded in search_index_builds).
-and the peak memory of (b) at --small documents, to show memory does not grow with the corpus.
+and the peak memory of (b) at --small documents, to show memory does not grow with the corpus,
+and where (b)'s time went (the run's run_stages rows, medians over the runs): processor seconds
+the analysis workers spent per stage (spaCy, each newsflow component, row building) as a share of
+spaCy's, and wall seconds the flow's own process spent per stage as a share of (b).
 """
 from __future__ import annotations
 
@@ -52,7 +55,7 @@ def settle(paths) -> None:
 
 def spacy_alone(seed_dir: Path, n_process: int) -> tuple[float, int, int]:
     """(seconds, documents, words) of nlp.pipe over exactly the texts newsflow analyses."""
-    from tasks.nlp.pipeline import build_pipeline
+    from tasks.nlp.pipeline import _load_model
     from tasks.ingest.parse import parse_seed
     from tasks.core.settings import DEFAULT_MODEL
 
@@ -61,7 +64,7 @@ def spacy_alone(seed_dir: Path, n_process: int) -> tuple[float, int, int]:
         for page in parse_seed(str(path), path.read_bytes()):
             texts.append("\n".join(page.paragraphs))
             texts += [c.text for c in page.comments]
-    nlp = build_pipeline(DEFAULT_MODEL)
+    nlp = _load_model(DEFAULT_MODEL)
     t0 = time.perf_counter()
     for _ in nlp.pipe(texts, n_process=n_process, batch_size=64):
         pass
@@ -120,6 +123,40 @@ def index_seconds(warehouse: Path) -> tuple[float, int]:
         con.close()
 
 
+def stage_seconds(warehouse: Path) -> dict[tuple[str, str], float]:
+    """(clock, stage) -> seconds of the first run recorded in `warehouse` (run_stages)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {(clock, stage): seconds for stage, clock, seconds in con.execute(
+            "SELECT stage, clock, seconds FROM run_stages WHERE run_id = "
+            "(SELECT run_id FROM pipeline_runs ORDER BY started_at LIMIT 1)").fetchall()}
+    finally:
+        con.close()
+
+
+ISSUE_NAMES = {"spacy": "spaCy (model + gazetteer ruler)", "newsflow_entities": "extraction: entities",
+               "newsflow_events": "extraction: events", "newsflow_places": "places", "newsflow_tone": "tone",
+               "rows": "rows from Docs (tone scores of comments included)"}
+
+
+def print_stages(stages: list[dict[tuple[str, str], float]], wall: float) -> None:
+    med = statistics.median
+    keys = sorted({k for s in stages for k in s})
+    value = {k: med([s.get(k, 0.0) for s in stages]) for k in keys}
+    spacy = value.get(("workers", "spacy"), 0.0) or 1.0
+    print("where (b)'s time went (medians):")
+    for clock, title, base, unit in (("workers", "analysis workers, processor seconds summed", spacy, "of spaCy"),
+                                     ("flow", "the flow's process, wall seconds", wall, "of (b)")):
+        print(f"  {title}:")
+        for (c, stage), v in sorted(value.items(), key=lambda kv: -kv[1]):
+            if c == clock:
+                print(f"    {ISSUE_NAMES.get(stage, stage):52s} {v:8.1f}s  {100 * v / base:5.1f}% {unit}")
+    ours = sum(v for (c, stage), v in value.items() if c == "workers" and stage != "spacy")
+    print(f"  newsflow's analysis work beyond spaCy: {100 * ours / spacy:.1f}% of spaCy's processor time")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=2000)
@@ -137,7 +174,7 @@ def main() -> None:
     for p in sorted(base.iterdir())[:args.small]:
         shutil.copy2(p, small / p.name)
 
-    a, b, c, d, e, peaks, rss_peaks, small_peaks = [], [], [], [], [], [], [], []
+    a, b, c, d, e, peaks, rss_peaks, small_peaks, stages = [], [], [], [], [], [], [], [], []
     docs = words = 0
     for run in range(args.runs):
         seconds, docs, words = spacy_alone(base, args.n_process)
@@ -150,6 +187,7 @@ def main() -> None:
         peaks.append(peak)
         rss_peaks.append(peak_rss)
         index_cost, indexed = index_seconds(warehouse)
+        stages.append(stage_seconds(warehouse))
         e.append(index_cost)
         c.append(newsflow_run(seeds, warehouse, args.n_process)[0])
         new = max(1, args.n // 100)
@@ -175,6 +213,8 @@ def main() -> None:
     print(f"ratio (b)/(a): {med(b) / med(a):.2f}")
     print(f"peak memory: {med(peaks):.0f} MB at {args.n} files vs {med(small_peaks):.0f} MB at {args.small} "
           f"({med(peaks) / med(small_peaks):.2f}x)")
+    print()
+    print_stages(stages, med(b))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from enum import Enum
 from pathlib import Path
 from typing import List, Optional
@@ -130,13 +131,8 @@ def run(
     stop_progress = show_progress(console)
     console.print(f"newsflow: ingesting {_escape(', '.join(seeds))} into {settings.warehouse}", markup=False,
                   soft_wrap=True)
-    if n_process > 1 and task_runner is Runner.local:
-        # The workers load spaCy while Prefect starts its server.
-        from tasks.nlp.pool import worker_pool
-
-        worker_pool(settings.model, n_process)
     try:
-        with console.status("starting Prefect and loading the spaCy model…"):
+        with console.status("starting Prefect…"):
             from flows.ingest import ingest
 
         flow, parallel = ingest, 1
@@ -184,6 +180,17 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+def _record_report_seconds(warehouse: Path, run_id: str | None, seconds: float) -> None:
+    """The report's drawing time, as the run's last stage in run_stages."""
+    if not run_id:
+        return
+    from warehouse import load
+    from warehouse.db import writer
+
+    with writer(warehouse) as con:
+        load.record_stages(con, [{"run_id": run_id, "stage": "report", "clock": "flow", "seconds": round(seconds, 3)}])
+
+
 def _refresh_report(warehouse: Path, summary: dict) -> None:
     """After a run: redraw the report when the run loaded something (or there is none yet), and
     say where it is. A report that cannot be drawn does not fail the run that loaded the data."""
@@ -195,7 +202,9 @@ def _refresh_report(warehouse: Path, summary: dict) -> None:
     loaded = sum(summary.get(t, 0) for t in ("articles", "comments", "entities", "events"))
     if loaded or not path.exists():
         try:
+            started = time.perf_counter()
             path = build_report(warehouse).path
+            _record_report_seconds(warehouse, summary.get("run_id"), time.perf_counter() - started)
         except Exception as exc:
             console.print(f"[yellow]report not updated:[/] {exc}")
             return

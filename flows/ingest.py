@@ -21,10 +21,11 @@ from flows import progress
 from flows.progress import say
 from flows.run_lock import run_lock
 from tasks.core.settings import resolve_settings
+from tasks.core.timing import StageClock
 from tasks.ingest.batch import parse_task
 from tasks.ingest.discover import discover_task
 from tasks.lake import batch_tables, write_lake_task
-from tasks.nlp.analyse import Analysis
+from tasks.nlp.analysis import Analysis
 from tasks.nlp.stage import analyse_docs, analyse_task
 from tasks.quality.quarantine import batch_records, duplicate_records, refused_records
 from tasks.quality.validate import apply_verdict, data_docs_task, result_rows, validate_task, warm_up
@@ -117,10 +118,12 @@ def _analyse_each(parsed, model: str) -> Analysis:
 def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: datetime, parallel: int,
             prune: bool = False) -> dict:
     t0 = time.monotonic()
-    with writer(settings.warehouse) as con:
-        load.settle_lake(con, settings.lake_dir)  # a run killed mid-load leaves its lake changes half done
-        manifest, loaded, known_ids = load.manifest_state(con), load.loaded_hashes(con), load.known_entity_ids(con)
-    found = discover_task(seeds, manifest, loaded, settings.settle_seconds, recursive)
+    clock = StageClock()
+    with clock.stage("discover"):
+        with writer(settings.warehouse) as con:
+            load.settle_lake(con, settings.lake_dir)  # a run killed mid-load leaves its lake changes half done
+            manifest, loaded, known_ids = load.manifest_state(con), load.loaded_hashes(con), load.known_entity_ids(con)
+        found = discover_task(seeds, manifest, loaded, settings.settle_seconds, recursive)
     previously_loaded = {k for k, (_sha, status) in manifest.items() if status in ("loaded", "stale")}
     say(f"found {found.seen} seed files: {len(found.new)} new or changed, {len(found.unchanged)} unchanged, "
         f"{len(found.waiting)} still being written, {len(found.duplicates)} duplicates, "
@@ -137,6 +140,11 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
             say(f"{len(found.vanished)} seed files loaded earlier no longer exist; their rows stay in the "
                 f"warehouse (newsflow run --prune removes them)")
     progress.start(len(found.new), "files")
+    if found.new and settings.n_process > 1 and parallel == 1:
+        # The workers load spaCy while the first batch is parsed; a run with nothing new starts none.
+        from tasks.nlp.pool import worker_pool
+
+        worker_pool(settings.model, settings.n_process)
 
     totals = {t: 0 for t in ("articles", "comments", "entities", "events")}
     quarantined, checks_failed, warnings = [], 0, 0
@@ -153,7 +161,8 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
         if parallel > 1:
             parsed = parse_task.submit(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
             return number, batch, parsed, analyse_task.submit(parsed, settings.model, 1), progress.batch(len(batch))
-        parsed = parse_task(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
+        with clock.stage("parse"):
+            parsed = parse_task(batch, run_id, started, settings.max_file_bytes, settings.quarantine_dir)
         share = progress.batch(len(batch), len(parsed.docs))
         # quote(): Prefect need not walk thousands of rows looking for futures in the inputs.
         if settings.n_process > 1:
@@ -169,22 +178,28 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
     def finish(number, batch, parsed, analysed, share):
         nonlocal known_ids, checks_failed, warnings
         parsed = _value(parsed)
-        try:
-            analysis = _value(analysed)
-        except Exception as exc:  # noqa: BLE001 - find the file that broke it; the others load
-            say(f"batch {number}: analysis failed ({type(exc).__name__}); analysing its files one at a time")
-            analysis = _analyse_each(parsed, settings.model)
+        with clock.stage("analysis (waiting for workers)"):
+            try:
+                analysis = _value(analysed)
+            except Exception as exc:  # noqa: BLE001 - find the file that broke it; the others load
+                say(f"batch {number}: analysis failed ({type(exc).__name__}); analysing its files one at a time")
+                analysis = _analyse_each(parsed, settings.model)
+        clock.add_cpu(analysis.seconds)
         parsed = parsed.without_failed(analysis.failed, settings.quarantine_dir)
-        tables = batch_tables(parsed.articles, parsed.comments, analysis.mentions, analysis.events, analysis.doc_values)
-        paths = write_lake_task(quote(tables), settings.lake_dir, run_id, number)
-        checks_ready.join()
-        results = validate_task(quote(tables), quote({d.doc_id: d.text for d in parsed.docs}), quote(known_ids),
-                                quote({d.doc_id: d.article_id for d in parsed.docs}), settings.quality_dir)
+        with clock.stage("tables"):
+            tables = batch_tables(parsed.articles, parsed.comments, analysis.mentions, analysis.events,
+                                  analysis.doc_values)
+        with clock.stage("parquet"):
+            paths = write_lake_task(quote(tables), settings.lake_dir, run_id, number)
+        with clock.stage("checks"):
+            checks_ready.join()
+            results = validate_task(quote(tables), quote({d.doc_id: d.text for d in parsed.docs}), quote(known_ids),
+                                    quote({d.doc_id: d.article_id for d in parsed.docs}), settings.quality_dir)
         excluded, rejected, loading = apply_verdict(results, parsed.articles_by_source)
         bad, manifest_rows = batch_records(parsed.quarantined, parsed.loaded, parsed.articles_by_source,
                                            rejected, settings.quarantine_dir, previously_loaded)
         moved = [found.renamed[k] for k in loading if k in found.renamed]
-        with writer(settings.warehouse) as con:
+        with clock.stage("load"), writer(settings.warehouse) as con:
             counts = load.load_batch(con, run_id=run_id, batch=number, lake_paths=paths, loaded_sources=loading,
                                      excluded_articles=excluded, manifest_rows=manifest_rows,
                                      quarantine_rows=bad, validation_rows=result_rows(results),
@@ -210,7 +225,8 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
     while in_flight:
         finish(*in_flight.popleft())
     if batches:
-        data_docs_task(settings.quality_dir)
+        with clock.stage("data docs"):
+            data_docs_task(settings.quality_dir)
     refused = refused_records(found.refused)
     for q in refused:
         say(f"refused {escape(q['source_path'])}: {q['reason']}")
@@ -233,7 +249,9 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
             load.load_batch(con, run_id=run_id, batch=0, lake_paths={}, loaded_sources=[], excluded_articles=[],
                             manifest_rows=extra_rows, quarantine_rows=refused, validation_rows=[])
         load.record_run(con, summary)
-        update_search_index(con, run_id)  # rebuilt only when articles or comments changed
+        with clock.stage("search index"):
+            update_search_index(con, run_id)  # rebuilt only when articles or comments changed
+        load.record_stages(con, clock.rows(run_id))
     summary["quarantine"] = [{"source_path": q["source_path"], "reason": q["reason"]} for q in quarantined]
     summary["duplicates"] = [{"source_path": s.path, "duplicate_of": owner} for s, owner in found.duplicates]
     summary["renamed"] = [{"from": old, "to": new} for new, old in found.renamed.items()]

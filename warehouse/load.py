@@ -142,6 +142,13 @@ def record_run(con, row: dict) -> None:
     )
 
 
+def record_stages(con, rows: list[dict]) -> None:
+    """A run's seconds per stage (tasks.core.timing.StageClock.rows)."""
+    for r in rows:
+        con.execute("INSERT OR REPLACE INTO run_stages (run_id, stage, clock, seconds) VALUES (?, ?, ?, ?)",
+                    [r["run_id"], r["stage"], r["clock"], r["seconds"]])
+
+
 def prune_sources(con, source_keys: list[str], lake_dir, run_id: str) -> int:
     """Remove the rows and manifest rows of seed files that no longer exist, in one transaction,
     and their rows from the lake after it; returns the number of articles removed."""

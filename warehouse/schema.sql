@@ -174,6 +174,19 @@ ALTER TABLE pipeline_runs ADD COLUMN IF NOT EXISTS error VARCHAR;            -- 
 ALTER TABLE pipeline_runs ADD COLUMN IF NOT EXISTS files_vanished INTEGER;   -- loaded earlier, gone from the folder now
 ALTER TABLE pipeline_runs ADD COLUMN IF NOT EXISTS files_pruned INTEGER;     -- of those, rows removed (run --prune)
 
+CREATE TABLE IF NOT EXISTS run_stages (
+    run_id   VARCHAR NOT NULL,            -- pipeline_runs.run_id
+    stage    VARCHAR NOT NULL,            -- discover | parse | analysis (waiting for workers) | tables | parquet |
+                                          -- checks | load | data docs | search index | report, or, timed by
+                                          -- the workers: spacy | newsflow_entities | newsflow_places |
+                                          -- newsflow_events | newsflow_tone | rows | ...
+    clock    VARCHAR NOT NULL,            -- flow: wall seconds in the flow's process; workers: processor
+                                          -- seconds summed over the analysis workers
+    seconds  DOUBLE NOT NULL,
+    PRIMARY KEY (run_id, stage, clock)
+);
+COMMENT ON TABLE run_stages IS 'Where each run''s time went, per stage, summed over its batches.';
+
 CREATE TABLE IF NOT EXISTS validation_results (
     run_id            VARCHAR NOT NULL,
     batch             INTEGER NOT NULL,

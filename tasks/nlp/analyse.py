@@ -5,10 +5,11 @@ A document longer than spaCy's limit is analysed in pieces cut at paragraph brea
 placed back at the piece's offset; a document the pipeline fails on is reported, not fatal."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
 
 from tasks.ingest.documents import Doc
-from tasks.nlp.pipeline import build_pipeline
+from tasks.nlp.analysis import Analysis
+from tasks.nlp.pipeline import COMPONENTS, build_pipeline
 from tasks.nlp.rows import doc_values, event_rows, mention_rows
 
 PIECE_CHARS = 100_000
@@ -16,20 +17,26 @@ PIECE_CHARS = 100_000
 than 1,000,000 characters), while no sentence in news runs this long."""
 
 
-@dataclass
-class Analysis:
-    mentions: list[dict] = field(default_factory=list)
-    events: list[dict] = field(default_factory=list)
-    doc_values: dict[str, dict] = field(default_factory=dict)
-    """doc_id -> columns the analysis adds to that document's own row (article or comment)."""
-    failed: dict[str, str] = field(default_factory=dict)
-    """doc_id -> why the pipeline could not analyse that document."""
-
-    def extend(self, other: "Analysis") -> None:
-        self.mentions += other.mentions
-        self.events += other.events
-        self.doc_values.update(other.doc_values)
-        self.failed.update(other.failed)
+def _timed_pipe(nlp, texts, batch_size: int, seconds: dict[str, float]):
+    """nlp.pipe's Docs, with the processor time of the model's part and of each newsflow component
+    added to `seconds`. The model runs batched as in nlp.pipe; newsflow's components take one Doc
+    at a time there too, so running them here after the model changes nothing but the clock."""
+    own = [(name, nlp.get_pipe(name)) for name in nlp.pipe_names if name in COMPONENTS]
+    clock = time.process_time
+    model_docs = nlp.pipe(texts, batch_size=batch_size, disable=[name for name, _ in own])
+    while True:
+        start = clock()
+        doc = next(model_docs, None)
+        if doc is None:
+            seconds["spacy"] = seconds.get("spacy", 0.0) + clock() - start
+            return
+        now = clock()
+        seconds["spacy"] = seconds.get("spacy", 0.0) + now - start
+        for name, proc in own:
+            doc = proc(doc)
+            start, now = now, clock()
+            seconds[name] = seconds.get(name, 0.0) + now - start
+        yield doc
 
 
 def pieces(text: str, limit: int | None = None) -> list[tuple[int, str]]:
@@ -68,16 +75,22 @@ def analyse_in_process(docs: list[Doc], model: str, batch_size: int = 64) -> Ana
     short = [d for d in docs if len(d.text) <= PIECE_CHARS]
     long_docs = [d for d in docs if len(d.text) > PIECE_CHARS]
     try:
-        for doc, spacy_doc in zip(short, nlp.pipe((d.text for d in short), batch_size=batch_size)):
+        for doc, spacy_doc in zip(short, _timed_pipe(nlp, (d.text for d in short), batch_size, out.seconds)):
+            start = time.process_time()
             out.mentions += mention_rows(spacy_doc, doc)
             out.events += event_rows(spacy_doc, doc)
             out.doc_values[doc.doc_id] = doc_values([spacy_doc], doc.doc_kind)
+            out.seconds["rows"] = out.seconds.get("rows", 0.0) + time.process_time() - start
         rest = long_docs
     except Exception:  # noqa: BLE001 - one document broke the batch: find it, keep the others
         out, rest = Analysis(), docs
     for doc in rest:
+        start = time.process_time()
         try:
             out.extend(_analyse_one(nlp, doc))
         except Exception as exc:  # noqa: BLE001 - reported per document and quarantined by the flow
             out.failed[doc.doc_id] = f"analysis failed: {type(exc).__name__}: {exc}"[:500]
+        # A long document (or one that broke its batch) goes through the whole pipeline at once.
+        out.seconds["whole pipeline, one document at a time"] = (
+            out.seconds.get("whole pipeline, one document at a time", 0.0) + time.process_time() - start)
     return out

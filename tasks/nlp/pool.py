@@ -12,8 +12,8 @@ import atexit
 import multiprocessing as mp
 from functools import lru_cache
 
-from tasks.nlp.analyse import Analysis, analyse_in_process
-from tasks.nlp.pipeline import build_pipeline
+from tasks.ingest.documents import Doc
+from tasks.nlp.analysis import Analysis
 
 CHUNK = 16
 """Documents per task sent to a worker: small enough to balance, large enough to amortize."""
@@ -21,13 +21,22 @@ CHUNK = 16
 _model: str | None = None
 
 
+WARM_UP = Doc("warm-up", "comment", "warm-up", "Officials in Baghdad said talks would resume. I disagree.", None)
+"""A comment that takes every stage once, so that models loaded on first use (the toxicity
+classifier) load when the worker starts, not inside the first batch's clock."""
+
+
 def _init(model: str) -> None:
     global _model
     _model = model
-    build_pipeline(model)
+    from tasks.nlp.analyse import analyse_in_process
+
+    analyse_in_process([WARM_UP], model)
 
 
 def _work(docs):
+    from tasks.nlp.analyse import analyse_in_process
+
     return analyse_in_process(docs, _model)
 
 

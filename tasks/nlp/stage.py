@@ -4,7 +4,7 @@ from __future__ import annotations
 from tasks.core.prefect_task import batch_task
 from tasks.ingest.batch import ParsedBatch
 from tasks.ingest.documents import Doc
-from tasks.nlp.analyse import Analysis, analyse_in_process
+from tasks.nlp.analysis import Analysis
 from tasks.nlp.pool import analyse_parallel
 
 
@@ -14,6 +14,8 @@ def analyse_docs(docs: list[Doc], model: str, n_process: int = 1, on_progress=No
     `n` documents finished."""
     if n_process > 1 and len(docs) > 1:
         return analyse_parallel(docs, model, n_process, on_progress)
+    from tasks.nlp.analyse import analyse_in_process  # spaCy, imported only where it runs
+
     if on_progress is None:
         return analyse_in_process(docs, model)
     out = Analysis()
