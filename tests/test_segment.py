@@ -5,8 +5,8 @@ import json
 import pytest
 
 from tasks.core.errors import DataFileError
-from tasks.ingest.segment import (BOUNDARY_FEATURES, Weights, best_boundary, load_weights, paragraph_features,
-                                  FEATURES, segment)
+from tasks.ingest.segment import (BOUNDARY_FEATURES, STYLE_PATH, STYLE_SETS, Weights, best_boundary, load_style,
+                                  load_weights, paragraph_features, FEATURES, segment)
 
 ARTICLE = [
     "The federal government announced on Tuesday that it will spend $2-billion over five years on "
@@ -79,3 +79,41 @@ def test_bad_weights_file_names_the_file_and_the_reason(tmp_path, content, reaso
     with pytest.raises(DataFileError, match=reason) as info:
         load_weights(path)
     assert info.value.path == str(path)
+
+
+def test_the_style_word_sets_come_from_the_data_file():
+    style = load_style()
+    assert style.reply.match("Thank you for writing this") and not style.reply.match("Thanksgiving dinner was late")
+    assert style.honorific.search("said Mr. Harper") and style.bio.match("Bruce Cox is executive director of Greenpeace.")
+    row = dict(zip(FEATURES, paragraph_features("I’m sure you’ll agree, lol.", set())))
+    assert row["first_person"] > 0 and row["second_person"] > 0 and row["informal"] > 0
+
+
+def _style_lines() -> list[str]:
+    return STYLE_PATH.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("edit,line,reason", [
+    (lambda ls: ls[:2] + ["{not json"] + ls[2:], 3, "not a JSON object"),
+    (lambda ls: ls + [json.dumps({"name": "slang", "words": ["yo"], "comment": "x"})], None, "unknown word set 'slang'"),
+    (lambda ls: ls + [ls[0]], None, "already given on line 1"),
+    (lambda ls: ls[1:], None, "missing word sets: first_person"),
+    (lambda ls: [json.dumps({"name": "first_person", "words": ["I"], "comment": "x"})] + ls[1:], 1, "must be lower case"),
+    (lambda ls: [json.dumps({"name": "first_person", "words": ["i"], "comment": " "})] + ls[1:], 1, "say why"),
+    (lambda ls: [json.dumps({"name": "first_person", "words": ["i", "me", "i"], "comment": "x"})] + ls[1:], 1,
+     "listed twice: i"),
+], ids=["not-json", "unknown-set", "duplicate-set", "missing-set", "upper-case", "no-comment", "duplicate-word"])
+def test_a_bad_style_file_names_the_file_line_and_reason(tmp_path, edit, line, reason):
+    lines = edit(_style_lines())
+    path = tmp_path / "segment_style.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=reason) as info:
+        load_style(path)
+    assert info.value.path == str(path)
+    if line is not None:
+        assert info.value.line == line
+
+
+def test_the_shipped_style_file_holds_every_set_once():
+    names = [json.loads(line)["name"] for line in _style_lines() if line.strip()]
+    assert sorted(names) == sorted(STYLE_SETS)

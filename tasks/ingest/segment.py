@@ -2,7 +2,8 @@
 
 An explicit marker line ("Comments", "--- comments ---", "12 Comments", "Reader comments") wins.
 Otherwise a changepoint model scores every possible start of the comments: each paragraph gets a
-comment-likeness score from explainable style features (weights in data/segment_weights.json),
+comment-likeness score from explainable style features (the word sets they read in
+data/segment_style.jsonl, their weights in data/segment_weights.json),
 and the boundary that maximizes the summed score of the paragraphs after it is chosen. A page may
 have no comments at all (many news pages): "no comments" wins unless the best boundary scores
 above it by more than a margin fitted on the gold pages (`no_split_margin`).
@@ -31,31 +32,105 @@ _MARKER = re.compile(
 )
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
-_FIRST = {"i", "i'm", "i’m", "me", "my", "mine", "myself", "i've", "i’ve", "i'd", "i’d", "i'll", "i’ll"}
-_WE = {"we", "us", "our", "ours", "we're", "we’re", "we've", "we’ve"}
-_SECOND = {"you", "your", "yours", "you're", "you’re", "you've", "you’ve", "u"}
-_INFORMAL = {
-    "lol", "lmao", "haha", "hahaha", "gonna", "wanna", "yeah", "yep", "nope", "ok", "okay", "wow",
-    "omg", "hmm", "hmmm", "eh", "btw", "imo", "imho", "dude", "folks", "pissed", "crap", "stupid",
-    "idiot", "idiots", "thanks", "sir", "oh", "well", "yes", "no", "agree", "disagree", "comment",
-    "article", "author", "columnist", "post", "poster",
-}
-_ATTRIBUTION = re.compile(
-    r"\b(?:said|says|told|according to|reported|announced|stated|spokesman|spokeswoman|spokesperson)\b",
-    re.IGNORECASE,
+
+STYLE_PATH = Path(__file__).parent / "data" / "segment_style.jsonl"
+"""The word sets the style features read: one `{"name", "words", "comment"}` object per line."""
+
+STYLE_SETS = (
+    "first_person", "we_person", "second_person", "interjections", "chat_abbreviations", "insults",
+    "stance_words", "meta_words", "attribution", "honorifics", "bio_predicates", "reply_praise",
+    "reply_objects", "reply_openers",
 )
-_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov)\.\s+[A-Z]")
+"""Every word set the code reads: the style file must hold exactly these."""
+
+_CASED_SETS = frozenset({"honorifics"})
+"""Sets matched as written (a title is capitalised); the others are lower case and matched so."""
+
+INFORMAL_SETS = ("interjections", "chat_abbreviations", "insults", "stance_words", "meta_words")
+"""The sets whose words count for the `informal` feature."""
+
+
+@dataclass(frozen=True)
+class Style:
+    """The style file's word sets, compiled for the features."""
+    first: frozenset[str]
+    we: frozenset[str]
+    second: frozenset[str]
+    informal: frozenset[str]
+    attribution: re.Pattern
+    honorific: re.Pattern
+    bio: re.Pattern
+    reply: re.Pattern
+
+
+def _alternation(words: list[str]) -> str:
+    """A regex alternative of the words (longest first); a space inside a phrase matches any run."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+def _read_style_sets(path: Path) -> dict[str, list[str]]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataFileError(str(path), None, f"segmentation style file unreadable: {exc.strerror or exc}") from exc
+    sets: dict[str, list[str]] = {}
+    first_line: dict[str, int] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError as exc:
+            raise DataFileError(str(path), number, f"not a JSON object: {exc}") from exc
+        if not isinstance(entry, dict) or set(entry) != {"name", "words", "comment"}:
+            raise DataFileError(str(path), number, 'each line is {"name": ..., "words": [...], "comment": ...}')
+        name, words, comment = entry["name"], entry["words"], entry["comment"]
+        if name not in STYLE_SETS:
+            raise DataFileError(str(path), number, f"unknown word set {name!r} (known: {', '.join(STYLE_SETS)})")
+        if name in sets:
+            raise DataFileError(str(path), number, f"word set {name!r} already given on line {first_line[name]}")
+        if not isinstance(comment, str) or not comment.strip():
+            raise DataFileError(str(path), number, "'comment' is empty: say why the words are there")
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w and w == w.strip() for w in words):
+            raise DataFileError(str(path), number, "'words' must be a non-empty list of words without surrounding spaces")
+        for w in words:
+            if name not in _CASED_SETS and w != w.lower():
+                raise DataFileError(str(path), number, f"{w!r} must be lower case (words are matched lower-cased)")
+            if "’" in w:
+                raise DataFileError(str(path), number, f"{w!r}: write straight apostrophes (curly ones are read as straight)")
+        dupes = sorted({w for w in words if words.count(w) > 1})
+        if dupes:
+            raise DataFileError(str(path), number, f"listed twice: {', '.join(dupes)}")
+        sets[name], first_line[name] = words, number
+    missing = [n for n in STYLE_SETS if n not in sets]
+    if missing:
+        raise DataFileError(str(path), None, f"missing word sets: {', '.join(missing)}")
+    return sets
+
+
+@lru_cache(maxsize=4)
+def load_style(path: Path = STYLE_PATH) -> Style:
+    """The style word sets, checked: a malformed line raises DataFileError with file:line:reason."""
+    sets = _read_style_sets(path)
+    return Style(
+        first=frozenset(sets["first_person"]),
+        we=frozenset(sets["we_person"]),
+        second=frozenset(sets["second_person"]),
+        informal=frozenset(w for n in INFORMAL_SETS for w in sets[n]),
+        attribution=re.compile(rf"\b(?:{_alternation(sets['attribution'])})\b", re.IGNORECASE),
+        honorific=re.compile(rf"\b(?:{_alternation(sets['honorifics'])})\.\s+[A-Z]"),
+        # The author's note that closes many opinion pieces: "David Morley is president and CEO of ...".
+        bio=re.compile(r"^(?:[A-Z][\w.'’-]+\s){1,4}(?:[A-Z][\w.'’-]+)(?:,[^.]{0,150},)?\s(?:is|was|are)\s"
+                       rf"(?:{_alternation(sets['bio_predicates'])})\b"),
+        # A reply: "@name", "Good point, ...", "Thanks ...", "+1". Never seen opening an article paragraph.
+        reply=re.compile(rf"^(?:@\S+|[+>]|(?:{_alternation(sets['reply_praise'])})\s+(?:{_alternation(sets['reply_objects'])})"
+                         rf"|(?:{_alternation(sets['reply_openers'])})\b)", re.IGNORECASE),
+    )
+
+
 _RUN_ON = re.compile(r"[a-z][.!?][A-Z][a-z]")
-# The author's note that closes many opinion pieces: "David Morley is president and CEO of ...".
-_BIO = re.compile(r"^(?:[A-Z][\w.'’-]+\s){1,4}(?:[A-Z][\w.'’-]+)(?:,[^.]{0,150},)?\s(?:is|was|are)\s(?:a|an|the|president|"
-                  r"director|professor|chair|editor|author|executive|senior|former|founder|co-founder|ceo|chief|"
-                  r"member|principal|partner|fellow|lecturer|associate|assistant|vice)\b")
 # Bounded like real addresses: unbounded \S+@\S+ backtracks quadratically on a long line of '@'.
 _CONTACT = re.compile(r"^(?:\S{1,64}@\S{1,255}\.\w{2,}|(?:follow|email|e-mail|contact)\b.{0,80}(?:twitter|@|email|\.com)\S*)\.?$", re.IGNORECASE)
-# A reply: "@name", "Good point, ...", "Thanks ...", "+1". Never seen opening an article paragraph.
-_REPLY = re.compile(r"^(?:@\S+|[+>]|(?:good|great|excellent|well|nice|interesting|fair|valid)\s+(?:point|said|article|"
-                    r"piece|column|comment|summary)|(?:thank(?:s| you)|agreed?\b|exactly\b|indeed\b|so true|bravo|"
-                    r"sorry\b|wow\b))", re.IGNORECASE)
 # A transcript's turn ("Sheema Khan: I think ..."): panels and interviews inside an article.
 _SPEAKER = re.compile(r"^(?:[A-Z][\w.'’-]+\s){0,3}[A-Z][\w.'’-]+:\s")
 _TYPOGRAPHY = frozenset('"“”‘’–—…')
@@ -108,25 +183,26 @@ def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] 
                        seen_marks: frozenset[str] = frozenset()) -> list[float]:
     """Style features of one paragraph; `seen_words` are the lower-cased words of those before it,
     `earlier` their lower-cased text (or texts) and `seen_marks` the typographic marks they used."""
+    style = load_style()
     words = _WORD.findall(paragraph)
-    lower = [w.lower() for w in words]
+    lower = [w.lower().replace("’", "'") for w in words]
     n = max(len(words), 1)
-    content = {w for w in lower if len(w) > 3}
+    content = {w.lower() for w in words if len(w) > 3}
     novelty = len(content - seen_words) / len(content) if content else 1.0
     return [
-        min(sum(w in _FIRST for w in lower) / n * 10, 1.0),
+        min(sum(w in style.first for w in lower) / n * 10, 1.0),
         # "US" is the country, not the pronoun.
-        min(sum(lw in _WE and w != "US" for w, lw in zip(words, lower)) / n * 10, 1.0),
-        min(sum(w in _SECOND for w in lower) / n * 10, 1.0),
+        min(sum(lw in style.we and w != "US" for w, lw in zip(words, lower)) / n * 10, 1.0),
+        min(sum(w in style.second for w in lower) / n * 10, 1.0),
         float("!" in paragraph),
         float("?" in paragraph),
         float("..." in paragraph or "…" in paragraph),
         float(bool(re.search(r"[\"“”']\s*\w", paragraph)) and paragraph.count('"') + paragraph.count("“") >= 2),
-        float(bool(_ATTRIBUTION.search(paragraph))),
-        float(bool(_HONORIFIC.search(paragraph))),
+        float(bool(style.attribution.search(paragraph))),
+        float(bool(style.honorific.search(paragraph))),
         math.log1p(len(words)) / 5.0,
         float(len(words) < 25),
-        min(sum(w in _INFORMAL for w in lower) / n * 10, 1.0),
+        min(sum(w in style.informal for w in lower) / n * 10, 1.0),
         min(len(_CONTRACTION.findall(paragraph)) / 3.0, 1.0),
         # Shouting, not acronyms: "NEVER", not "US" or "NATO".
         min(sum(1 for w in words if len(w) > 4 and w.isupper()) / n * 10, 1.0),
@@ -134,9 +210,9 @@ def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] 
         float(bool(_RUN_ON.search(paragraph))),
         float(paragraph[:1].islower()),
         novelty,
-        float((bool(_BIO.match(paragraph)) and len(words) < 80) or bool(_CONTACT.match(paragraph))),
+        float((bool(style.bio.match(paragraph)) and len(words) < 80) or bool(_CONTACT.match(paragraph))),
         float(quotes_earlier(paragraph, earlier)),
-        float(bool(_REPLY.match(paragraph))),
+        float(bool(style.reply.match(paragraph))),
         float(bool(_SPEAKER.match(paragraph))),
         # A writer whose typography the page has not used so far (another writer, not the editor).
         float(bool(earlier) and bool(_TYPOGRAPHY.intersection(paragraph) - seen_marks)),
