@@ -5,8 +5,9 @@ import json
 import pytest
 
 from tasks.core.errors import DataFileError
-from tasks.ingest.segment import (BOUNDARY_FEATURES, STYLE_PATH, STYLE_SETS, Weights, best_boundary, load_style,
-                                  load_weights, paragraph_features, FEATURES, segment)
+from tasks.ingest.segment import (BOUNDARY_FEATURES, STYLE_PATH, STYLE_SETS, Weights, best_boundary,
+                                  candidate_vectors, content_words, load_style, load_weights, paragraph_features,
+                                  FEATURES, segment)
 
 ARTICLE = [
     "The federal government announced on Tuesday that it will spend $2-billion over five years on "
@@ -79,6 +80,18 @@ def test_bad_weights_file_names_the_file_and_the_reason(tmp_path, content, reaso
     with pytest.raises(DataFileError, match=reason) as info:
         load_weights(path)
     assert info.value.path == str(path)
+
+
+def test_topic_overlap_counts_content_words_not_function_words():
+    # A comment from another article shares "would", "have", "their" with any article: that is no
+    # shared topic. Only the words that carry one count.
+    assert content_words("They would have said that their minister's promise was already broken.") == {
+        "said", "minister's", "promise", "broken"}
+    off_topic = "Those players would have been traded already if their owners cared about winning."
+    on_topic = "Rural families have been waiting for broadband for a decade, and the program will not fix it."
+    overlap = BOUNDARY_FEATURES.index("overlap")
+    assert abs(candidate_vectors(ARTICLE + [off_topic])[len(ARTICLE) - 1][overlap]) < 1e-9
+    assert candidate_vectors(ARTICLE + [on_topic])[len(ARTICLE) - 1][overlap] > 0.3
 
 
 def test_the_style_word_sets_come_from_the_data_file():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -57,7 +58,10 @@ class Style:
     we: frozenset[str]
     second: frozenset[str]
     informal: frozenset[str]
-    attribution: re.Pattern
+    attribution: frozenset[str]
+    """Its one-word entries ("said"), looked up among the paragraph's words."""
+    attribution_phrases: re.Pattern | None
+    """Its entries of several words ("according to"), searched in the text."""
     honorific: re.Pattern
     bio: re.Pattern
     reply: re.Pattern
@@ -112,12 +116,14 @@ def _read_style_sets(path: Path) -> dict[str, list[str]]:
 def load_style(path: Path = STYLE_PATH) -> Style:
     """The style word sets, checked: a malformed line raises DataFileError with file:line:reason."""
     sets = _read_style_sets(path)
+    phrases = [w for w in sets["attribution"] if " " in w]
     return Style(
         first=frozenset(sets["first_person"]),
         we=frozenset(sets["we_person"]),
         second=frozenset(sets["second_person"]),
         informal=frozenset(w for n in INFORMAL_SETS for w in sets[n]),
-        attribution=re.compile(rf"\b(?:{_alternation(sets['attribution'])})\b", re.IGNORECASE),
+        attribution=frozenset(w for w in sets["attribution"] if " " not in w),
+        attribution_phrases=re.compile(rf"\b(?:{_alternation(phrases)})\b", re.IGNORECASE) if phrases else None,
         honorific=re.compile(rf"\b(?:{_alternation(sets['honorifics'])})\.\s+[A-Z]"),
         # The author's note that closes many opinion pieces: "David Morley is president and CEO of ...".
         bio=re.compile(r"^(?:[A-Z][\w.'’-]+\s){1,4}(?:[A-Z][\w.'’-]+)(?:,[^.]{0,150},)?\s(?:is|was|are)\s"
@@ -128,6 +134,16 @@ def load_style(path: Path = STYLE_PATH) -> Style:
     )
 
 
+@lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """spaCy's English stop words (a maintained list of function words), with straight apostrophes:
+    the words that say nothing of a paragraph's topic. Imported on first use, so that importing this
+    module stays cheap."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(w.replace("’", "'") for w in STOP_WORDS)
+
+
 _RUN_ON = re.compile(r"[a-z][.!?][A-Z][a-z]")
 # Bounded like real addresses: unbounded \S+@\S+ backtracks quadratically on a long line of '@'.
 _CONTACT = re.compile(r"^(?:\S{1,64}@\S{1,255}\.\w{2,}|(?:follow|email|e-mail|contact)\b.{0,80}(?:twitter|@|email|\.com)\S*)\.?$", re.IGNORECASE)
@@ -136,7 +152,13 @@ _SPEAKER = re.compile(r"^(?:[A-Z][\w.'’-]+\s){0,3}[A-Z][\w.'’-]+:\s")
 _TYPOGRAPHY = frozenset('"“”‘’–—…')
 """Quote marks, dashes and ellipses whose forms tell one writer's (or one editor's) habits."""
 _TERMINATED = re.compile(r"[.!?\"”’')\]]\s*$")
-_CONTRACTION = re.compile(r"\w(?:n['’]t|['’](?:m|re|ve|d|ll))\b", re.IGNORECASE)
+_CONTRACTED = ("n't", "'m", "'re", "'ve", "'d", "'ll")
+"""The endings of a contracted word ("don't", "I'm"), apostrophes straightened."""
+
+
+def _contractions(counts: Counter) -> int:
+    return sum(c for w, c in counts.items() for end in _CONTRACTED if w.endswith(end) and len(w) > len(end))
+
 
 FEATURES = (
     "first_person", "we_person", "second_person", "exclamation", "question", "ellipsis",
@@ -179,31 +201,45 @@ def quotes_earlier(paragraph: str, earlier: list[str] | str) -> bool:
     return False
 
 
+def _count(counts: Counter, words: frozenset[str]) -> int:
+    """How many of the paragraph's words are in `words` (iterating the smaller side)."""
+    if len(words) < len(counts):
+        return sum(counts[w] for w in words)
+    return sum(c for w, c in counts.items() if w in words)
+
+
 def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] | str = (),
                        seen_marks: frozenset[str] = frozenset()) -> list[float]:
-    """Style features of one paragraph; `seen_words` are the lower-cased words of those before it,
+    """Style features of one paragraph; `seen_words` are the content words of those before it,
     `earlier` their lower-cased text (or texts) and `seen_marks` the typographic marks they used."""
-    style = load_style()
     words = _WORD.findall(paragraph)
     lower = [w.lower().replace("’", "'") for w in words]
+    return _features(paragraph, words, lower, _content(lower), seen_words, earlier, seen_marks)
+
+
+def _features(paragraph: str, words: list[str], lower: list[str], content: set[str], seen_words: set[str],
+              earlier: list[str] | str, seen_marks: frozenset[str]) -> list[float]:
+    style = load_style()
     n = max(len(words), 1)
-    content = {w.lower() for w in words if len(w) > 3}
+    counts = Counter(lower)
     novelty = len(content - seen_words) / len(content) if content else 1.0
+    # "US" is the country, not the pronoun.
+    country = words.count("US") if "us" in style.we else 0
     return [
-        min(sum(w in style.first for w in lower) / n * 10, 1.0),
-        # "US" is the country, not the pronoun.
-        min(sum(lw in style.we and w != "US" for w, lw in zip(words, lower)) / n * 10, 1.0),
-        min(sum(w in style.second for w in lower) / n * 10, 1.0),
+        min(_count(counts, style.first) / n * 10, 1.0),
+        min((_count(counts, style.we) - country) / n * 10, 1.0),
+        min(_count(counts, style.second) / n * 10, 1.0),
         float("!" in paragraph),
         float("?" in paragraph),
         float("..." in paragraph or "…" in paragraph),
         float(bool(re.search(r"[\"“”']\s*\w", paragraph)) and paragraph.count('"') + paragraph.count("“") >= 2),
-        float(bool(style.attribution.search(paragraph))),
+        float(bool(_count(counts, style.attribution))
+              or bool(style.attribution_phrases and style.attribution_phrases.search(paragraph))),
         float(bool(style.honorific.search(paragraph))),
         math.log1p(len(words)) / 5.0,
         float(len(words) < 25),
-        min(sum(w in style.informal for w in lower) / n * 10, 1.0),
-        min(len(_CONTRACTION.findall(paragraph)) / 3.0, 1.0),
+        min(_count(counts, style.informal) / n * 10, 1.0),
+        min(_contractions(counts) / 3.0, 1.0) if "'" in paragraph or "’" in paragraph else 0.0,
         # Shouting, not acronyms: "NEVER", not "US" or "NATO".
         min(sum(1 for w in words if len(w) > 4 and w.isupper()) / n * 10, 1.0),
         float(bool(re.search(r"\d", paragraph))),
@@ -221,17 +257,26 @@ def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] 
 
 
 def page_features(paragraphs: list[str]) -> list[list[float]]:
+    return _page(paragraphs)[0]
+
+
+def _page(paragraphs: list[str]) -> tuple[list[list[float]], list[set[str]]]:
+    """Every paragraph's features and content words, each paragraph tokenized once."""
     seen: set[str] = set()
     earlier = ""
     marks: frozenset[str] = frozenset()
-    rows = []
+    rows, contents = [], []
     for p in paragraphs:
-        rows.append(paragraph_features(p, seen, earlier, marks))
+        words = _WORD.findall(p)
+        lower = [w.lower().replace("’", "'") for w in words]
+        content = _content(lower)
+        rows.append(_features(p, words, lower, content, seen, earlier, marks))
+        contents.append(content)
         marks |= _TYPOGRAPHY.intersection(p)
-        seen |= {w.lower() for w in _WORD.findall(p) if len(w) > 3}
+        seen |= content
         if len(earlier) < QUOTE_SEARCH_CHARS:
             earlier = (f"{earlier} " if earlier else "") + " ".join(p.split()).lower()
-    return rows
+    return rows, contents
 
 
 BOUNDARY_FEATURES = FEATURES + ("bias", "overlap", "bio_before")
@@ -239,8 +284,14 @@ BOUNDARY_FEATURES = FEATURES + ("bias", "overlap", "bio_before")
 much of each comment's vocabulary the article before the boundary already used (summed)."""
 
 
+def _content(lower_words: list[str]) -> set[str]:
+    stop = function_words()
+    return {w for w in lower_words if len(w) > 3 and w not in stop}
+
+
 def content_words(paragraph: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(paragraph) if len(w) > 3}
+    """The words that carry a paragraph's topic: longer than three letters and not function words."""
+    return _content([w.lower().replace("’", "'") for w in _WORD.findall(paragraph)])
 
 
 _BIAS, _OVERLAP, _BIO_BEFORE = (BOUNDARY_FEATURES.index(f) for f in ("bias", "overlap", "bio_before"))
@@ -253,8 +304,7 @@ def candidate_vectors(paragraphs: list[str]) -> list[list[float]]:
     Linear in the page: the comment-side sums are suffix sums, and the overlap of each comment
     with the article before boundary k is added up from where each word first occurs (a word of
     paragraph i counts for every boundary k with first(word) < k <= i), not recomputed per k."""
-    rows = page_features(paragraphs)
-    words = [content_words(p) for p in paragraphs]
+    rows, words = _page(paragraphs)
     n, dim = len(paragraphs), len(BOUNDARY_FEATURES)
     n_row = len(FEATURES)
     first: dict[str, int] = {}
