@@ -58,7 +58,7 @@ def test_a_weak_boundary_below_the_no_split_margin_is_no_split():
 
 
 def test_a_speaker_turn_and_new_typography_are_features():
-    row = dict(zip(FEATURES, paragraph_features("Sheema Khan: I think “forgiveness” is closest.", set(),
+    row = dict(zip(FEATURES, paragraph_features("Jane Smith: I think “forgiveness” is closest.", set(),
                                                 ["an earlier paragraph"], frozenset())))
     assert (row["speaker_turn"], row["new_typography"], row["unterminated"]) == (1.0, 1.0, 0.0)
 
@@ -97,7 +97,7 @@ def test_topic_overlap_counts_content_words_not_function_words():
 def test_the_style_word_sets_come_from_the_data_file():
     style = load_style()
     assert style.reply.match("Thank you for writing this") and not style.reply.match("Thanksgiving dinner was late")
-    assert style.honorific.search("said Mr. Harper") and style.bio.match("Bruce Cox is executive director of Greenpeace.")
+    assert style.honorific.search("said Mr. Lee") and style.bio.match("Jane Smith is executive director of a housing charity.")
     row = dict(zip(FEATURES, paragraph_features("I’m sure you’ll agree, lol.", set())))
     assert row["first_person"] > 0 and row["second_person"] > 0 and row["informal"] > 0
 

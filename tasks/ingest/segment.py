@@ -125,7 +125,7 @@ def load_style(path: Path = STYLE_PATH) -> Style:
         attribution=frozenset(w for w in sets["attribution"] if " " not in w),
         attribution_phrases=re.compile(rf"\b(?:{_alternation(phrases)})\b", re.IGNORECASE) if phrases else None,
         honorific=re.compile(rf"\b(?:{_alternation(sets['honorifics'])})\.\s+[A-Z]"),
-        # The author's note that closes many opinion pieces: "David Morley is president and CEO of ...".
+        # The author's note that closes many opinion pieces: "Jane Smith is president and CEO of ...".
         bio=re.compile(r"^(?:[A-Z][\w.'’-]+\s){1,4}(?:[A-Z][\w.'’-]+)(?:,[^.]{0,150},)?\s(?:is|was|are)\s"
                        rf"(?:{_alternation(sets['bio_predicates'])})\b"),
         # A reply: "@name", "Good point, ...", "Thanks ...", "+1". Never seen opening an article paragraph.
@@ -147,7 +147,7 @@ def function_words() -> frozenset[str]:
 _RUN_ON = re.compile(r"[a-z][.!?][A-Z][a-z]")
 # Bounded like real addresses: unbounded \S+@\S+ backtracks quadratically on a long line of '@'.
 _CONTACT = re.compile(r"^(?:\S{1,64}@\S{1,255}\.\w{2,}|(?:follow|email|e-mail|contact)\b.{0,80}(?:twitter|@|email|\.com)\S*)\.?$", re.IGNORECASE)
-# A transcript's turn ("Sheema Khan: I think ..."): panels and interviews inside an article.
+# A transcript's turn ("Jane Smith: I think ..."): panels and interviews inside an article.
 _SPEAKER = re.compile(r"^(?:[A-Z][\w.'’-]+\s){0,3}[A-Z][\w.'’-]+:\s")
 _TYPOGRAPHY = frozenset('"“”‘’–—…')
 """Quote marks, dashes and ellipses whose forms tell one writer's (or one editor's) habits."""
