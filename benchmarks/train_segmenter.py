@@ -9,8 +9,15 @@ by cross-validation on `fit` (4 folds by article) so that pages without comments
 pages, and many real news pages) are not split on weak evidence. The leave-one-article-out accuracy
 at the chosen margin is printed as the estimate of the held-out figure (it predicted the held-out
 half better than the fitted accuracy did); it is not used to choose the margin: on 26 articles its
-curve is flat with one-page spikes, and a spike picked a margin so high that a plain two-comment
-tail went unsplit.
+curve is flat (32 of 37 from margin 0 to 3.5) with one-page spikes (the fit pages' one panel
+transcript stops being split at 4.25), and a margin chosen on such a spike left a plain two-comment
+tail unsplit.
+Tried on `fit` and dropped (no gain on `check`, or a gain that came from one page): the distance of
+each paragraph's function-word profile from the article's opening paragraphs (its leave-one-out
+gain came only from paragraphs of under five words, a "....." line in one page), the same distance
+between the two sides of each boundary, the share of a paragraph's words found in the opening,
+word length, function-word share, a count of unedited slips ("word ,", "dont", "!!"), bagged
+weights, stronger L2 and synthetic pages.
 Only the `fit` part of the gold pages is read (benchmarks/gold_split.py); `check` stays unseen.
     python benchmarks/train_segmenter.py --gold ../shared/gold [--out tasks/ingest/data/segment_weights.json]
 """
