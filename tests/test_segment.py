@@ -5,7 +5,8 @@ import json
 import pytest
 
 from tasks.core.errors import DataFileError
-from tasks.ingest.segment import (BOUNDARY_FEATURES, Weights, best_boundary, load_weights, paragraph_features,
+from tasks.ingest.segment import (BOUNDARY_FEATURES, STYLE_PATH, STYLE_SETS, Weights, best_boundary,
+                                  candidate_vectors, content_words, load_style, load_weights, paragraph_features,
                                   FEATURES, segment)
 
 ARTICLE = [
@@ -57,7 +58,7 @@ def test_a_weak_boundary_below_the_no_split_margin_is_no_split():
 
 
 def test_a_speaker_turn_and_new_typography_are_features():
-    row = dict(zip(FEATURES, paragraph_features("Sheema Khan: I think “forgiveness” is closest.", set(),
+    row = dict(zip(FEATURES, paragraph_features("Jane Smith: I think “forgiveness” is closest.", set(),
                                                 ["an earlier paragraph"], frozenset())))
     assert (row["speaker_turn"], row["new_typography"], row["unterminated"]) == (1.0, 1.0, 0.0)
 
@@ -79,3 +80,53 @@ def test_bad_weights_file_names_the_file_and_the_reason(tmp_path, content, reaso
     with pytest.raises(DataFileError, match=reason) as info:
         load_weights(path)
     assert info.value.path == str(path)
+
+
+def test_topic_overlap_counts_content_words_not_function_words():
+    # A comment from another article shares "would", "have", "their" with any article: that is no
+    # shared topic. Only the words that carry one count.
+    assert content_words("They would have said that their minister's promise was already broken.") == {
+        "said", "minister's", "promise", "broken"}
+    off_topic = "Those players would have been traded already if their owners cared about winning."
+    on_topic = "Rural families have been waiting for broadband for a decade, and the program will not fix it."
+    overlap = BOUNDARY_FEATURES.index("overlap")
+    assert abs(candidate_vectors(ARTICLE + [off_topic])[len(ARTICLE) - 1][overlap]) < 1e-9
+    assert candidate_vectors(ARTICLE + [on_topic])[len(ARTICLE) - 1][overlap] > 0.3
+
+
+def test_the_style_word_sets_come_from_the_data_file():
+    style = load_style()
+    assert style.reply.match("Thank you for writing this") and not style.reply.match("Thanksgiving dinner was late")
+    assert style.honorific.search("said Mr. Lee") and style.bio.match("Jane Smith is executive director of a housing charity.")
+    row = dict(zip(FEATURES, paragraph_features("I’m sure you’ll agree, lol.", set())))
+    assert row["first_person"] > 0 and row["second_person"] > 0 and row["informal"] > 0
+
+
+def _style_lines() -> list[str]:
+    return STYLE_PATH.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("edit,line,reason", [
+    (lambda ls: ls[:2] + ["{not json"] + ls[2:], 3, "not a JSON object"),
+    (lambda ls: ls + [json.dumps({"name": "slang", "words": ["yo"], "comment": "x"})], None, "unknown word set 'slang'"),
+    (lambda ls: ls + [ls[0]], None, "already given on line 1"),
+    (lambda ls: ls[1:], None, "missing word sets: first_person"),
+    (lambda ls: [json.dumps({"name": "first_person", "words": ["I"], "comment": "x"})] + ls[1:], 1, "must be lower case"),
+    (lambda ls: [json.dumps({"name": "first_person", "words": ["i"], "comment": " "})] + ls[1:], 1, "say why"),
+    (lambda ls: [json.dumps({"name": "first_person", "words": ["i", "me", "i"], "comment": "x"})] + ls[1:], 1,
+     "listed twice: i"),
+], ids=["not-json", "unknown-set", "duplicate-set", "missing-set", "upper-case", "no-comment", "duplicate-word"])
+def test_a_bad_style_file_names_the_file_line_and_reason(tmp_path, edit, line, reason):
+    lines = edit(_style_lines())
+    path = tmp_path / "segment_style.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=reason) as info:
+        load_style(path)
+    assert info.value.path == str(path)
+    if line is not None:
+        assert info.value.line == line
+
+
+def test_the_shipped_style_file_holds_every_set_once():
+    names = [json.loads(line)["name"] for line in _style_lines() if line.strip()]
+    assert sorted(names) == sorted(STYLE_SETS)

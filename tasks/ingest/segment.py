@@ -2,7 +2,8 @@
 
 An explicit marker line ("Comments", "--- comments ---", "12 Comments", "Reader comments") wins.
 Otherwise a changepoint model scores every possible start of the comments: each paragraph gets a
-comment-likeness score from explainable style features (weights in data/segment_weights.json),
+comment-likeness score from explainable style features (the word sets they read in
+data/segment_style.jsonl, their weights in data/segment_weights.json),
 and the boundary that maximizes the summed score of the paragraphs after it is chosen. A page may
 have no comments at all (many news pages): "no comments" wins unless the best boundary scores
 above it by more than a margin fitted on the gold pages (`no_split_margin`).
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,37 +33,132 @@ _MARKER = re.compile(
 )
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
-_FIRST = {"i", "i'm", "i’m", "me", "my", "mine", "myself", "i've", "i’ve", "i'd", "i’d", "i'll", "i’ll"}
-_WE = {"we", "us", "our", "ours", "we're", "we’re", "we've", "we’ve"}
-_SECOND = {"you", "your", "yours", "you're", "you’re", "you've", "you’ve", "u"}
-_INFORMAL = {
-    "lol", "lmao", "haha", "hahaha", "gonna", "wanna", "yeah", "yep", "nope", "ok", "okay", "wow",
-    "omg", "hmm", "hmmm", "eh", "btw", "imo", "imho", "dude", "folks", "pissed", "crap", "stupid",
-    "idiot", "idiots", "thanks", "sir", "oh", "well", "yes", "no", "agree", "disagree", "comment",
-    "article", "author", "columnist", "post", "poster",
-}
-_ATTRIBUTION = re.compile(
-    r"\b(?:said|says|told|according to|reported|announced|stated|spokesman|spokeswoman|spokesperson)\b",
-    re.IGNORECASE,
+
+STYLE_PATH = Path(__file__).parent / "data" / "segment_style.jsonl"
+"""The word sets the style features read: one `{"name", "words", "comment"}` object per line."""
+
+STYLE_SETS = (
+    "first_person", "we_person", "second_person", "interjections", "chat_abbreviations", "insults",
+    "stance_words", "meta_words", "attribution", "honorifics", "bio_predicates", "reply_praise",
+    "reply_objects", "reply_openers",
 )
-_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Sen|Rep|Gov)\.\s+[A-Z]")
+"""Every word set the code reads: the style file must hold exactly these."""
+
+_CASED_SETS = frozenset({"honorifics"})
+"""Sets matched as written (a title is capitalised); the others are lower case and matched so."""
+
+INFORMAL_SETS = ("interjections", "chat_abbreviations", "insults", "stance_words", "meta_words")
+"""The sets whose words count for the `informal` feature."""
+
+
+@dataclass(frozen=True)
+class Style:
+    """The style file's word sets, compiled for the features."""
+    first: frozenset[str]
+    we: frozenset[str]
+    second: frozenset[str]
+    informal: frozenset[str]
+    attribution: frozenset[str]
+    """Its one-word entries ("said"), looked up among the paragraph's words."""
+    attribution_phrases: re.Pattern | None
+    """Its entries of several words ("according to"), searched in the text."""
+    honorific: re.Pattern
+    bio: re.Pattern
+    reply: re.Pattern
+
+
+def _alternation(words: list[str]) -> str:
+    """A regex alternative of the words (longest first); a space inside a phrase matches any run."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+def _read_style_sets(path: Path) -> dict[str, list[str]]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataFileError(str(path), None, f"segmentation style file unreadable: {exc.strerror or exc}") from exc
+    sets: dict[str, list[str]] = {}
+    first_line: dict[str, int] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError as exc:
+            raise DataFileError(str(path), number, f"not a JSON object: {exc}") from exc
+        if not isinstance(entry, dict) or set(entry) != {"name", "words", "comment"}:
+            raise DataFileError(str(path), number, 'each line is {"name": ..., "words": [...], "comment": ...}')
+        name, words, comment = entry["name"], entry["words"], entry["comment"]
+        if name not in STYLE_SETS:
+            raise DataFileError(str(path), number, f"unknown word set {name!r} (known: {', '.join(STYLE_SETS)})")
+        if name in sets:
+            raise DataFileError(str(path), number, f"word set {name!r} already given on line {first_line[name]}")
+        if not isinstance(comment, str) or not comment.strip():
+            raise DataFileError(str(path), number, "'comment' is empty: say why the words are there")
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w and w == w.strip() for w in words):
+            raise DataFileError(str(path), number, "'words' must be a non-empty list of words without surrounding spaces")
+        for w in words:
+            if name not in _CASED_SETS and w != w.lower():
+                raise DataFileError(str(path), number, f"{w!r} must be lower case (words are matched lower-cased)")
+            if "’" in w:
+                raise DataFileError(str(path), number, f"{w!r}: write straight apostrophes (curly ones are read as straight)")
+        dupes = sorted({w for w in words if words.count(w) > 1})
+        if dupes:
+            raise DataFileError(str(path), number, f"listed twice: {', '.join(dupes)}")
+        sets[name], first_line[name] = words, number
+    missing = [n for n in STYLE_SETS if n not in sets]
+    if missing:
+        raise DataFileError(str(path), None, f"missing word sets: {', '.join(missing)}")
+    return sets
+
+
+@lru_cache(maxsize=4)
+def load_style(path: Path = STYLE_PATH) -> Style:
+    """The style word sets, checked: a malformed line raises DataFileError with file:line:reason."""
+    sets = _read_style_sets(path)
+    phrases = [w for w in sets["attribution"] if " " in w]
+    return Style(
+        first=frozenset(sets["first_person"]),
+        we=frozenset(sets["we_person"]),
+        second=frozenset(sets["second_person"]),
+        informal=frozenset(w for n in INFORMAL_SETS for w in sets[n]),
+        attribution=frozenset(w for w in sets["attribution"] if " " not in w),
+        attribution_phrases=re.compile(rf"\b(?:{_alternation(phrases)})\b", re.IGNORECASE) if phrases else None,
+        honorific=re.compile(rf"\b(?:{_alternation(sets['honorifics'])})\.\s+[A-Z]"),
+        # The author's note that closes many opinion pieces: "Jane Smith is president and CEO of ...".
+        bio=re.compile(r"^(?:[A-Z][\w.'’-]+\s){1,4}(?:[A-Z][\w.'’-]+)(?:,[^.]{0,150},)?\s(?:is|was|are)\s"
+                       rf"(?:{_alternation(sets['bio_predicates'])})\b"),
+        # A reply: "@name", "Good point, ...", "Thanks ...", "+1". Never seen opening an article paragraph.
+        reply=re.compile(rf"^(?:@\S+|[+>]|(?:{_alternation(sets['reply_praise'])})\s+(?:{_alternation(sets['reply_objects'])})"
+                         rf"|(?:{_alternation(sets['reply_openers'])})\b)", re.IGNORECASE),
+    )
+
+
+@lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """spaCy's English stop words (a maintained list of function words), with straight apostrophes:
+    the words that say nothing of a paragraph's topic. Imported on first use, so that importing this
+    module stays cheap."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(w.replace("’", "'") for w in STOP_WORDS)
+
+
 _RUN_ON = re.compile(r"[a-z][.!?][A-Z][a-z]")
-# The author's note that closes many opinion pieces: "David Morley is president and CEO of ...".
-_BIO = re.compile(r"^(?:[A-Z][\w.'’-]+\s){1,4}(?:[A-Z][\w.'’-]+)(?:,[^.]{0,150},)?\s(?:is|was|are)\s(?:a|an|the|president|"
-                  r"director|professor|chair|editor|author|executive|senior|former|founder|co-founder|ceo|chief|"
-                  r"member|principal|partner|fellow|lecturer|associate|assistant|vice)\b")
 # Bounded like real addresses: unbounded \S+@\S+ backtracks quadratically on a long line of '@'.
 _CONTACT = re.compile(r"^(?:\S{1,64}@\S{1,255}\.\w{2,}|(?:follow|email|e-mail|contact)\b.{0,80}(?:twitter|@|email|\.com)\S*)\.?$", re.IGNORECASE)
-# A reply: "@name", "Good point, ...", "Thanks ...", "+1". Never seen opening an article paragraph.
-_REPLY = re.compile(r"^(?:@\S+|[+>]|(?:good|great|excellent|well|nice|interesting|fair|valid)\s+(?:point|said|article|"
-                    r"piece|column|comment|summary)|(?:thank(?:s| you)|agreed?\b|exactly\b|indeed\b|so true|bravo|"
-                    r"sorry\b|wow\b))", re.IGNORECASE)
-# A transcript's turn ("Sheema Khan: I think ..."): panels and interviews inside an article.
+# A transcript's turn ("Jane Smith: I think ..."): panels and interviews inside an article.
 _SPEAKER = re.compile(r"^(?:[A-Z][\w.'’-]+\s){0,3}[A-Z][\w.'’-]+:\s")
 _TYPOGRAPHY = frozenset('"“”‘’–—…')
 """Quote marks, dashes and ellipses whose forms tell one writer's (or one editor's) habits."""
 _TERMINATED = re.compile(r"[.!?\"”’')\]]\s*$")
-_CONTRACTION = re.compile(r"\w(?:n['’]t|['’](?:m|re|ve|d|ll))\b", re.IGNORECASE)
+_CONTRACTED = ("n't", "'m", "'re", "'ve", "'d", "'ll")
+"""The endings of a contracted word ("don't", "I'm"), apostrophes straightened."""
+
+
+def _contractions(counts: Counter) -> int:
+    return sum(c for w, c in counts.items() for end in _CONTRACTED if w.endswith(end) and len(w) > len(end))
+
 
 FEATURES = (
     "first_person", "we_person", "second_person", "exclamation", "question", "ellipsis",
@@ -104,39 +201,54 @@ def quotes_earlier(paragraph: str, earlier: list[str] | str) -> bool:
     return False
 
 
+def _count(counts: Counter, words: frozenset[str]) -> int:
+    """How many of the paragraph's words are in `words` (iterating the smaller side)."""
+    if len(words) < len(counts):
+        return sum(counts[w] for w in words)
+    return sum(c for w, c in counts.items() if w in words)
+
+
 def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] | str = (),
                        seen_marks: frozenset[str] = frozenset()) -> list[float]:
-    """Style features of one paragraph; `seen_words` are the lower-cased words of those before it,
+    """Style features of one paragraph; `seen_words` are the content words of those before it,
     `earlier` their lower-cased text (or texts) and `seen_marks` the typographic marks they used."""
     words = _WORD.findall(paragraph)
-    lower = [w.lower() for w in words]
+    lower = [w.lower().replace("’", "'") for w in words]
+    return _features(paragraph, words, lower, _content(lower), seen_words, earlier, seen_marks)
+
+
+def _features(paragraph: str, words: list[str], lower: list[str], content: set[str], seen_words: set[str],
+              earlier: list[str] | str, seen_marks: frozenset[str]) -> list[float]:
+    style = load_style()
     n = max(len(words), 1)
-    content = {w for w in lower if len(w) > 3}
+    counts = Counter(lower)
     novelty = len(content - seen_words) / len(content) if content else 1.0
+    # "US" is the country, not the pronoun.
+    country = words.count("US") if "us" in style.we else 0
     return [
-        min(sum(w in _FIRST for w in lower) / n * 10, 1.0),
-        # "US" is the country, not the pronoun.
-        min(sum(lw in _WE and w != "US" for w, lw in zip(words, lower)) / n * 10, 1.0),
-        min(sum(w in _SECOND for w in lower) / n * 10, 1.0),
+        min(_count(counts, style.first) / n * 10, 1.0),
+        min((_count(counts, style.we) - country) / n * 10, 1.0),
+        min(_count(counts, style.second) / n * 10, 1.0),
         float("!" in paragraph),
         float("?" in paragraph),
         float("..." in paragraph or "…" in paragraph),
         float(bool(re.search(r"[\"“”']\s*\w", paragraph)) and paragraph.count('"') + paragraph.count("“") >= 2),
-        float(bool(_ATTRIBUTION.search(paragraph))),
-        float(bool(_HONORIFIC.search(paragraph))),
+        float(bool(_count(counts, style.attribution))
+              or bool(style.attribution_phrases and style.attribution_phrases.search(paragraph))),
+        float(bool(style.honorific.search(paragraph))),
         math.log1p(len(words)) / 5.0,
         float(len(words) < 25),
-        min(sum(w in _INFORMAL for w in lower) / n * 10, 1.0),
-        min(len(_CONTRACTION.findall(paragraph)) / 3.0, 1.0),
+        min(_count(counts, style.informal) / n * 10, 1.0),
+        min(_contractions(counts) / 3.0, 1.0) if "'" in paragraph or "’" in paragraph else 0.0,
         # Shouting, not acronyms: "NEVER", not "US" or "NATO".
         min(sum(1 for w in words if len(w) > 4 and w.isupper()) / n * 10, 1.0),
         float(bool(re.search(r"\d", paragraph))),
         float(bool(_RUN_ON.search(paragraph))),
         float(paragraph[:1].islower()),
         novelty,
-        float((bool(_BIO.match(paragraph)) and len(words) < 80) or bool(_CONTACT.match(paragraph))),
+        float((bool(style.bio.match(paragraph)) and len(words) < 80) or bool(_CONTACT.match(paragraph))),
         float(quotes_earlier(paragraph, earlier)),
-        float(bool(_REPLY.match(paragraph))),
+        float(bool(style.reply.match(paragraph))),
         float(bool(_SPEAKER.match(paragraph))),
         # A writer whose typography the page has not used so far (another writer, not the editor).
         float(bool(earlier) and bool(_TYPOGRAPHY.intersection(paragraph) - seen_marks)),
@@ -145,17 +257,26 @@ def paragraph_features(paragraph: str, seen_words: set[str], earlier: list[str] 
 
 
 def page_features(paragraphs: list[str]) -> list[list[float]]:
+    return _page(paragraphs)[0]
+
+
+def _page(paragraphs: list[str]) -> tuple[list[list[float]], list[set[str]]]:
+    """Every paragraph's features and content words, each paragraph tokenized once."""
     seen: set[str] = set()
     earlier = ""
     marks: frozenset[str] = frozenset()
-    rows = []
+    rows, contents = [], []
     for p in paragraphs:
-        rows.append(paragraph_features(p, seen, earlier, marks))
+        words = _WORD.findall(p)
+        lower = [w.lower().replace("’", "'") for w in words]
+        content = _content(lower)
+        rows.append(_features(p, words, lower, content, seen, earlier, marks))
+        contents.append(content)
         marks |= _TYPOGRAPHY.intersection(p)
-        seen |= {w.lower() for w in _WORD.findall(p) if len(w) > 3}
+        seen |= content
         if len(earlier) < QUOTE_SEARCH_CHARS:
             earlier = (f"{earlier} " if earlier else "") + " ".join(p.split()).lower()
-    return rows
+    return rows, contents
 
 
 BOUNDARY_FEATURES = FEATURES + ("bias", "overlap", "bio_before")
@@ -163,8 +284,14 @@ BOUNDARY_FEATURES = FEATURES + ("bias", "overlap", "bio_before")
 much of each comment's vocabulary the article before the boundary already used (summed)."""
 
 
+def _content(lower_words: list[str]) -> set[str]:
+    stop = function_words()
+    return {w for w in lower_words if len(w) > 3 and w not in stop}
+
+
 def content_words(paragraph: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(paragraph) if len(w) > 3}
+    """The words that carry a paragraph's topic: longer than three letters and not function words."""
+    return _content([w.lower().replace("’", "'") for w in _WORD.findall(paragraph)])
 
 
 _BIAS, _OVERLAP, _BIO_BEFORE = (BOUNDARY_FEATURES.index(f) for f in ("bias", "overlap", "bio_before"))
@@ -177,8 +304,7 @@ def candidate_vectors(paragraphs: list[str]) -> list[list[float]]:
     Linear in the page: the comment-side sums are suffix sums, and the overlap of each comment
     with the article before boundary k is added up from where each word first occurs (a word of
     paragraph i counts for every boundary k with first(word) < k <= i), not recomputed per k."""
-    rows = page_features(paragraphs)
-    words = [content_words(p) for p in paragraphs]
+    rows, words = _page(paragraphs)
     n, dim = len(paragraphs), len(BOUNDARY_FEATURES)
     n_row = len(FEATURES)
     first: dict[str, int] = {}
