@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy
+from spacy.attrs import LEMMA, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span
@@ -44,9 +46,23 @@ def load_rules(path: Path = RULES_PATH) -> EntityRules:
     return load_entity_rules(Path(path))
 
 
-def is_sports_report(doc: SpacyDoc, rules: EntityRules) -> bool:
-    cues = {t.lemma_.lower() for t in doc if t.lemma_.lower() in rules.sports_cues}
-    text = doc.text.lower()
+def _distinct(doc: SpacyDoc, attr: int) -> list[str]:
+    """The distinct strings of one token attribute in the document (a few hundred where the
+    document has thousands of tokens, and no Token objects made)."""
+    strings = doc.vocab.strings
+    return [strings[int(h)] for h in numpy.unique(doc.to_array(attr))]
+
+
+def _positions(doc: SpacyDoc, words: set[str]) -> list[int]:
+    """Indices of the tokens whose text is one of `words`, in order."""
+    orths = doc.to_array(ORTH)
+    wanted = [doc.vocab.strings[w] for w in words if w in doc.vocab.strings]
+    return numpy.flatnonzero(numpy.isin(orths, numpy.array(wanted, dtype=orths.dtype))).tolist() if wanted else []
+
+
+def is_sports_report(doc: SpacyDoc, rules: EntityRules, text: str | None = None) -> bool:
+    cues = {lemma.lower() for lemma in _distinct(doc, LEMMA)} & rules.sports_cues
+    text = (doc.text if text is None else text).lower()
     cues |= {phrase for phrase in rules.sports_phrases if phrase in text}
     return len(cues) >= rules.min_sports_cues
 
@@ -172,8 +188,9 @@ def _repeat_mentions(doc: SpacyDoc, found: list[tuple[Span, str, Canonical]]) ->
         if c.entity_type == "PERSON" and len(span) >= 2 and len(span[-1].text) >= 3 and span[-1].text[:1].isupper():
             keys.setdefault(span[-1].text, []).append(((span[-1].text,), label, c))
     extra = []
-    for tok in doc:
-        if tok.i in covered or tok.text not in keys or tok.pos_ not in ("PROPN", "NOUN", "ADJ"):
+    for i in _positions(doc, set(keys)):
+        tok = doc[i]
+        if tok.i in covered or tok.pos_ not in ("PROPN", "NOUN", "ADJ"):
             continue
         for words, label, c in sorted(keys[tok.text], key=lambda k: -len(k[0])):
             end = tok.i + len(words)
@@ -188,8 +205,10 @@ def _misspelt_names(doc: SpacyDoc, gaz: Gazetteer, found) -> list[tuple[Span, st
     """Gazetteer names written with one slip that neither the ruler nor the model caught."""
     covered = _covered(found)
     extra = []
-    for tok in doc:
-        if tok.i in covered or fold(tok.text) not in gaz.by_first_word:
+    first_words = {w for w in _distinct(doc, ORTH) if fold(w) in gaz.by_first_word}
+    for i in _positions(doc, first_words):
+        tok = doc[i]
+        if tok.i in covered:
             continue
         words = [t for t in doc[tok.i:tok.i + 8] if t.text != "-"]
         match = fuzzy_lookup(gaz, [t.text for t in words])
@@ -225,10 +244,11 @@ NAME_LABELS = ("PERSON", "ORG", "FAC")
 Centre for ...")."""
 
 
-def may_hide_a_longer_name(doc: SpacyDoc) -> bool:
+def may_hide_a_longer_name(doc: SpacyDoc, ents=None) -> bool:
     """A gazetteer match (an entity with an id) right beside a capitalised word outside every
-    entity: the match may have cut a longer name the model alone would have read."""
-    for ent in doc.ents:
+    entity: the match may have cut a longer name the model alone would have read. `ents`: the
+    document's entities when the caller has them (doc.ents walks every token each time)."""
+    for ent in doc.ents if ents is None else ents:
         if not ent.ent_id_:
             continue
         for i in (ent.start - 1, ent.end):
@@ -237,14 +257,14 @@ def may_hide_a_longer_name(doc: SpacyDoc) -> bool:
     return False
 
 
-def restore_longer_names(doc: SpacyDoc, model_ents, gaz: Gazetteer) -> list[Span]:
+def restore_longer_names(doc: SpacyDoc, model_ents, gaz: Gazetteer, doc_ents=None) -> list[Span]:
     """The document's entities, where the model alone read a longer name around gazetteer matches:
     a person's name ("George Washington" around the capital's "Washington") replaces the matches
     inside it; an organization or facility named with a demonym ("the Australian Centre for ...")
     is added, the demonym kept as a nested mention. An organization or place of the gazetteer inside
     a longer organization ("NATO" in "NATO Istanbul Summit") stays as it is, and names the gazetteer
     knows are left to it."""
-    ents = list(doc.ents)
+    ents = list(doc.ents if doc_ents is None else doc_ents)
     for name in model_ents:
         if name.label_ not in NAME_LABELS or gaz.lookup(clean_name(name.text)) is not None:
             continue
@@ -261,15 +281,18 @@ def restore_longer_names(doc: SpacyDoc, model_ents, gaz: Gazetteer) -> list[Span
     return sorted(ents, key=lambda e: (e.start, -e.end))
 
 
-def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: EntityRules, model_ents=None) -> list[tuple[Span, str, Canonical]]:
+def find_mentions(doc: SpacyDoc, gaz: Gazetteer, rules: EntityRules, model_ents=None,
+                  doc_ents=None) -> list[tuple[Span, str, Canonical]]:
     """(span, label, canonical entity) for every entity mention of one analysed document, in
     document order; nested mentions ("LA" inside "LA Weekly") are kept. `model_ents`: the entities
     the statistical model reads without the gazetteer, where they were asked for."""
-    resolver = DocResolver(gaz, doc.text, rules)
-    sports = is_sports_report(doc, rules)
+    text = doc.text  # joined from the tokens at every call: once here
+    resolver = DocResolver(gaz, text, rules)
+    sports = is_sports_report(doc, rules, text)
     found: list[tuple[Span, str, Canonical]] = []
-    ents = restore_longer_names(doc, model_ents, gaz) if model_ents else doc.ents
-    matched = {(e.start, e.end): e.ent_id_ for e in doc.ents}
+    doc_ents = doc.ents if doc_ents is None else doc_ents
+    ents = restore_longer_names(doc, model_ents, gaz, doc_ents) if model_ents else doc_ents
+    matched = {(e.start, e.end): e.ent_id_ for e in doc_ents}
     for ent in ents:
         if ent.label_ not in ENTITY_LABELS:
             continue
@@ -322,8 +345,9 @@ class EntityCanonicalizer:
 
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
         spans = []
-        model_ents = doc.spans.get(MODEL_ENTITIES) if may_hide_a_longer_name(doc) else None
-        for span, label, canonical in find_mentions(doc, self.gaz, self.rules, model_ents):
+        ents = doc.ents
+        model_ents = doc.spans.get(MODEL_ENTITIES) if may_hide_a_longer_name(doc, ents) else None
+        for span, label, canonical in find_mentions(doc, self.gaz, self.rules, model_ents, ents):
             mention = Span(doc, span.start, span.end, label=label, kb_id=canonical.entity_id)
             mention._.canonical = canonical
             spans.append(mention)
