@@ -113,6 +113,20 @@ def run(
     for s in seeds:
         if not os.path.lexists(s):
             _fail_plain(f"{_escape(s)}: no such file or folder; give an existing seed folder or file", RunExit.CANNOT_RUN)
+    if task_runner is Runner.local:
+        from flows.progress_display import show_progress
+        from flows.quick_run import run_if_nothing_new
+
+        stop_progress = show_progress(console)
+        try:
+            summary = run_if_nothing_new(resolve_settings(warehouse, model=model, lake=lake, settle_seconds=settle_seconds),
+                                         list(seeds), recursive, prune)
+        finally:
+            stop_progress()
+        if summary is not None:
+            _print_summary(summary)
+            _refresh_report(settings.warehouse, summary)
+            raise typer.Exit(run_exit_code(summary))
     if not verbose:
         # Prefect logs a failed flow's traceback itself; newsflow says what failed in one line
         # (-v shows Prefect's own logs, tracebacks included).
