@@ -54,6 +54,10 @@ class Rules:
     person_titles: frozenset[str]
     place_preps: frozenset[str]
     facility_heads: frozenset[str]
+    institution_words: tuple[tuple[str, ...], ...]
+    dateline_marks: frozenset[str]
+    speech_verbs: frozenset[str]
+    attribution_phrases: tuple[tuple[str, ...], ...]
     state_abbreviations: dict[str, str]
     min_population: dict[str, int]
     weights: dict
@@ -66,7 +70,8 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
         rules = Rules(frozenset(d["place_labels"]), frozenset(d["embedding_labels"]), frozenset(d["blocking_labels"]),
                       dict(d["division_words"]), tuple(sorted(d["facility_words"], key=len, reverse=True)),
                       frozenset(d["name_connectors"]), frozenset(d["person_titles"]), frozenset(d["place_prepositions"]),
-                      frozenset(d["facility_heads"]),
+                      frozenset(d["facility_heads"]), tuple(tuple(w.split()) for w in d["institution_words"]), frozenset(d["dateline_marks"]),
+                      frozenset(d["speech_verbs"]), tuple(tuple(p.lower().split()) for p in d["attribution_phrases"]),
                       {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()}, dict(d["min_population"]),
                       dict(d["weights"]))
         for kind in d["division_words"].values():
@@ -129,13 +134,59 @@ def common_words(nlp: Language) -> frozenset[str]:
     return frozenset(words)
 
 
+def _attributed(span: Span, rules: Rules) -> bool:
+    """The name is someone speaking: the subject of a speech verb ("Taylor said") or the source
+    after an attribution ("according to Taylor", "said Harper")."""
+    root = span.root
+    if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_ in rules.speech_verbs:
+        return True
+    doc = span.doc
+    for phrase in rules.attribution_phrases:
+        n = len(phrase)
+        if span.start >= n and tuple(t.lower_ for t in doc[span.start - n:span.start]) == phrase:
+            return True
+    return False
+
+
+def _stands_alone(span: Span) -> bool:
+    """No capitalised word glued to or beside the span: not a piece of a longer name ("Andrew
+    Jordan", "Egypt Telecom", "Melbourne-Blake")."""
+    doc = span.doc
+
+    def name_word(i: int) -> bool:
+        return 0 <= i < len(doc) and (doc[i].is_title or doc[i].text in ("-", "&"))
+    return not name_word(span.start - 1) and not name_word(span.end)
+
+
+def _model_place(span: Span, records: list[int], index: PlaceIndex, rules: Rules, full_names: set[str]) -> bool:
+    """The model's place reading stands against the entity linker's person or organisation one,
+    unless the name is a speaker or the surname of a person the document names in full (a
+    country's or a state's name excepted: "Egypt" after a title "Rethinking Egypt")."""
+    if not _stands_alone(span):
+        return False
+    if any(index.kind[r] in (COUNTRY, ADMIN1, CONTINENT) for r in records):
+        return True
+    return span.text not in full_names and not _attributed(span, rules)
+
+
+def _dateline(span: Span, rules: Rules) -> bool:
+    """An upper-case name opening a line or a sentence before a dash, colon or comma: a news
+    dateline ("TORRINGTON —", "BEIRUT:", "SOUTH WAZIRISTAN, April 5")."""
+    doc = span.doc
+    if len(span.text) <= 3 or not all(t.is_upper or not t.is_alpha for t in span):
+        return False
+    opens = span.start == 0 or span[0].is_sent_start or "\n" in doc[span.start - 1].text_with_ws \
+        or doc[span.start - 1].text in (".", "!", "?")
+    return opens and span.end < len(doc) and doc[span.end].text in rules.dateline_marks
+
+
 def _evidence(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx: "_Context",
               local: bool = True) -> bool:
     """Something beside the name says it is a place: a place preposition before it ("in Dublin"),
     a containing place after it ("Dublin, Ga."), or (with `local`) a candidate in the document's
     places (same division, or near one of them)."""
     doc = span.doc
-    if span.start > 0 and doc[span.start - 1].lower_ in rules.place_preps:
+    if span.start > 0 and doc[span.start - 1].lower_ in rules.place_preps and not _attributed(span, rules):
         return True
     if _container(span, index, rules):
         return True
@@ -159,9 +210,14 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
     blocked: set[int] = set()
     embedded: set[int] = set()
     persons: dict[int, Span] = {}
+    # Spans the model read as places that the entity linker then made a person's or an
+    # organisation's (every "Egypt" linked to a title's "Rethinking Egypt"): left to recognition.
+    model_places = {(e.start, e.end) for e in doc.ents if e.label_ in ("GPE", "LOC")}
     for m in mentions:
         if m.label_ in rules.place_labels:
             covered.update(range(m.start, m.end))
+        elif m.label_ in ("PERSON", "ORG") and (m.start, m.end) in model_places and _stands_alone(m):
+            continue
         elif m.label_ == "PERSON":
             persons.update({i: m for i in range(m.start, m.end)})
         elif m.label_ in rules.embedding_labels and not (m._.canonical and m._.canonical.country_code):
@@ -173,6 +229,7 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
             blocked.update(range(ent.start, ent.end))
     lower_words = {t.text for t in doc if t.text.islower()}
     surnames = {t.text for m in mentions if m.label_ == "PERSON" for t in m}
+    full_names = {t.text for m in mentions if m.label_ == "PERSON" and len(m) > 1 for t in m}
     new: list[Span] = []
     stop = covered | blocked
     i = 0
@@ -185,7 +242,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
         span = doc[i:end]
         # A county's name without its word ("Bell" for Bell County, "Lot") is no evidence of a place.
         records = [r for r in records if index.kind[r] != ADMIN2 or (len(span) > 1 and fold(index.names[r]) == fold(span.text))]
-        if records and _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames):
+        if records and ((span.start, span.end) in model_places and _model_place(span, records, index, rules, full_names) or
+                        _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames)):
             best = max(records, key=lambda r: _score(index, r, ctx, rules))
             p = index.place(best)
             label = "LOC" if index.kind[best] == CONTINENT else "GPE"
@@ -214,13 +272,24 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
     strong = any(index.kind[r] in (COUNTRY, ADMIN1, CONTINENT) and index.pop[r] >= rules.min_population["division"]
                  for r in records)
     top_pop = max(index.pop[r] for r in records)
+    # A place opening a local institution's name is that place ("Beverly Hills Police Department",
+    # "Groton Town Council", "Anderson County Sheriff"), whatever the model took the name for.
+    institution = (span.end in persons or span.end in embedded) and \
+        (span.start - 1 not in persons and span.start - 1 not in embedded) and \
+        any(tuple(t.text for t in doc[span.end:span.end + len(w)]) == w for w in rules.institution_words)
+    if institution:
+        return top_pop >= rules.min_population["in_context"] or strong
     person = [persons[i] for i in range(span.start, span.end) if i in persons]
     if person:
         # The model took it for a person: a place only when the whole name is the place and
         # something beside it says so.
         whole = person[0].start == span.start and person[-1].end == span.end
         return whole and _evidence(span, records, index, rules, ctx)
-    dateline = first.is_upper and len(first) > 3 and (span.start == 0 or "\n" in doc[span.start - 1].text_with_ws)
+    dateline = _dateline(span, rules)
+    if dateline and top_pop >= rules.min_population["dateline"]:
+        return True
+    if single and not strong and _attributed(span, rules):
+        return False
     if single and not dateline and first.pos_ != "PROPN":
         return False
     inside = [i for i in range(span.start, span.end) if i in embedded]
