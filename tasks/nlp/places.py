@@ -58,6 +58,8 @@ class Rules:
     dateline_marks: frozenset[str]
     speech_verbs: frozenset[str]
     attribution_phrases: tuple[tuple[str, ...], ...]
+    city_prefixes: tuple[str, ...]
+    """Gazetteer id prefixes of cities ("cap:", "city:")."""
     state_abbreviations: dict[str, str]
     min_population: dict[str, int]
     weights: dict
@@ -72,6 +74,7 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
                       frozenset(d["name_connectors"]), frozenset(d["person_titles"]), frozenset(d["place_prepositions"]),
                       frozenset(d["facility_heads"]), tuple(tuple(w.split()) for w in d["institution_words"]), frozenset(d["dateline_marks"]),
                       frozenset(d["speech_verbs"]), tuple(tuple(p.lower().split()) for p in d["attribution_phrases"]),
+                      tuple(d["gazetteer_city_prefixes"]),
                       {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()}, dict(d["min_population"]),
                       dict(d["weights"]))
         for kind in d["division_words"].values():
@@ -446,6 +449,10 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
     if c is not None and c.country_code and found and (span.label_ == "FAC" or c.entity_id.startswith("fac:")):
         # A facility: a place of its country by its name, or nothing.
         return [r for r in found if index.country_of(r) == c.country_code], False
+    if eid.startswith(rules.city_prefixes):
+        # The gazetteer knows the name as a city ("Washington" the capital): never a county of
+        # that name; the city itself is favoured in scoring (see _score).
+        found = [r for r in found if index.kind[r] != ADMIN2] or found
     return found, False
 
 
@@ -476,8 +483,18 @@ def _container(span: Span, index: PlaceIndex, rules: Rules) -> list[int]:
             return [state]
         found = [r for r in index.lookup(name) if index.kind[r] in (COUNTRY, ADMIN1)]
         if found:
-            return found
+            return [] if _listed(doc, j + n) else found
     return []
+
+
+def _listed(doc: SpacyDoc, k: int) -> bool:
+    """The name ending before token k goes on into a list ("Washington, New York and Boston"):
+    the comma before it joined two items, not a place and its container."""
+    if k >= len(doc):
+        return False
+    if doc[k].lower_ in ("and", "or"):
+        return True
+    return doc[k].text == "," and k + 1 < len(doc) and _capitalised(doc[k + 1])
 
 
 def _inside(index: PlaceIndex, r: int, container: int) -> bool:
@@ -511,11 +528,13 @@ def _context(index: PlaceIndex, picks: list[int]) -> _Context:
     return _Context(countries, divisions, [r for r in picks if index.kind[r] != CONTINENT])
 
 
-def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0) -> float:
+def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0, city: bool = False) -> float:
     w = rules.weights
     s = _prior(index, r, rules)
     if hint and index.country[r] == hint:
         s += w["gazetteer_country"]
+        if city and index.kind[r] == CITY:
+            s += w["gazetteer_city"]
     if index.kind[r] == CONTINENT:
         return s
     s += w["same_country"] * ctx.countries.get(index.country[r], 0.0)
@@ -561,15 +580,20 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     # One sense per document: a name placed by what surrounds it ("Dublin, Ga.") is that place
     # wherever else the document uses it.
     decided = {fold(_strip_name(span.text)): found[0] for span, found, fixed in work if fixed and len(found) == 1}
-    work = [(span, [decided[k]] if (k := fold(_strip_name(span.text))) in decided and decided[k] in found else found,
-             fixed or (k in decided and decided[k] in found)) for span, found, fixed in work]
+
+    def follows(k: str, found: list[int]) -> bool:
+        return k in decided and (decided[k] in found or (bool(found) and decided[k] in index.lookup(k)))
+    work = [(span, [decided[k]] if follows(k := fold(_strip_name(span.text)), found) else found,
+             fixed or follows(k, found)) for span, found, fixed in work]
     picks.update({n: found[0] for n, (span, found, fixed) in enumerate(work) if fixed and found})
     for _ in range(2):
         settled = dict(picks)
         for n, (span, found, fixed) in enumerate(work):
             if found:
                 ctx, hint = _others(index, settled, n), _hint(span, index)
-                picks[n] = found[0] if len(found) == 1 else max(found, key=lambda r: _score(index, r, ctx, rules, hint))
+                city = (span.kb_id_ or (span._.canonical.entity_id if span._.canonical else "")).startswith(rules.city_prefixes)
+                picks[n] = found[0] if len(found) == 1 else \
+                    max(found, key=lambda r: _score(index, r, ctx, rules, hint, city))
     for n, (span, found, fixed) in enumerate(work):
         r = picks.get(n)
         span._.place = index.place(r) if r is not None and not math.isnan(index.lat[r]) else None
