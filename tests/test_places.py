@@ -58,6 +58,29 @@ def test_place_names_inside_phrases_are_places(nlp, text, name):
     assert name in found and found[name][0] is not None, found
 
 
+@pytest.mark.parametrize("text, name, country", [
+    ("Fire destroys home. TORRINGTON — A fire destroyed the roof of a house on Main Street.", "TORRINGTON", "USA"),
+    ("Vandals desecrate graves. BEIRUT: Unknown assailants removed the doors of a tomb.", "BEIRUT", "LBN"),
+    ("The Beverly Hills Police Department said the driver was arrested.", "Beverly Hills", "USA"),
+], ids=["dateline-dash", "dateline-colon", "opens-a-police-department"])
+def test_datelines_and_local_institutions_name_their_place(nlp, text, name, country):
+    found = places(nlp, text)
+    assert name in found and found[name][0] is not None, found
+    assert found[name][0].country_code == country
+
+
+def test_a_speaker_is_no_place(nlp):
+    found = places(nlp, "The road was closed overnight, Taylor said. The driver fled, according to Taylor.")
+    assert "Taylor" not in found, found
+
+
+def test_a_list_is_not_a_place_and_its_container(nlp):
+    # "Washington, New York" here lists two cities: Washington is the capital, not a county of New York.
+    found = places(nlp, "After stops in Washington, New York and Boston, the crown prince flew west.")
+    dc = found["Washington"][0]
+    assert dc is not None and haversine_km(dc.latitude, dc.longitude, 38.9, -77.04) < 50
+
+
 def test_common_words_are_not_places(nlp):
     found = places(nlp, "The Bell rang at the University. March is cold, said Mr. Bush.")
     assert not {"Bell", "University", "March", "Bush"} & set(found), found
