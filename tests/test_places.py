@@ -81,6 +81,14 @@ def test_a_list_is_not_a_place_and_its_container(nlp):
     assert dc is not None and haversine_km(dc.latitude, dc.longitude, 38.9, -77.04) < 50
 
 
+def test_a_demonym_is_a_mention_of_its_country(nlp):
+    doc = nlp("Iraqi officials met Russian diplomats in Baghdad.")
+    by_text = {m.text: m for m in doc.spans["mentions"]}
+    for name, country in (("Iraqi", "IRQ"), ("Russian", "RUS")):
+        assert by_text[name].label_ == "GPE", name
+        assert by_text[name]._.place.country_code == country
+
+
 def test_common_words_are_not_places(nlp):
     found = places(nlp, "The Bell rang at the University. March is cold, said Mr. Bush.")
     assert not {"Bell", "University", "March", "Bush"} & set(found), found

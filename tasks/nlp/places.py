@@ -59,6 +59,8 @@ class Rules:
     speech_verbs: frozenset[str]
     attribution_phrases: tuple[tuple[str, ...], ...]
     city_prefixes: tuple[str, ...]
+    demonyms_as_places: bool
+    """A demonym resolved to a country becomes a GPE mention of it (see _demonym_as_place)."""
     """Gazetteer id prefixes of cities ("cap:", "city:")."""
     state_abbreviations: dict[str, str]
     min_population: dict[str, int]
@@ -74,7 +76,7 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
                       frozenset(d["name_connectors"]), frozenset(d["person_titles"]), frozenset(d["place_prepositions"]),
                       frozenset(d["facility_heads"]), tuple(tuple(w.split()) for w in d["institution_words"]), frozenset(d["dateline_marks"]),
                       frozenset(d["speech_verbs"]), tuple(tuple(p.lower().split()) for p in d["attribution_phrases"]),
-                      tuple(d["gazetteer_city_prefixes"]),
+                      tuple(d["gazetteer_city_prefixes"]), bool(d["demonyms_as_places"]),
                       {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()}, dict(d["min_population"]),
                       dict(d["weights"]))
         for kind in d["division_words"].values():
@@ -617,6 +619,19 @@ def _recanonicalised(span: Span) -> Span:
     return out
 
 
+def _demonym_as_place(span: Span) -> Span:
+    """A demonym or adjective resolved to a country ("Iraqi officials", "Russians") as a mention of
+    that country (GPE): geoparsing counts it a toponym (GeoWebNews' associative toponyms; LGL and
+    TR-News annotate it with the country), and its entity is the country already."""
+    p = span._.place
+    if span.label_ != "NORP" or p is None or p.feature_class not in ("country", "continent"):
+        return span
+    label = "GPE" if p.feature_class == "country" else "LOC"
+    out = Span(span.doc, span.start, span.end, label=label, kb_id=span.kb_id_)
+    out._.canonical, out._.place = span._.canonical, p
+    return out
+
+
 class PlaceResolver:
     """spaCy component: place names the model missed join `doc.spans["mentions"]`, and every place
     mention gets `span._.place` (a Place, or None)."""
@@ -639,6 +654,8 @@ class PlaceResolver:
         mentions = [m for m in mentions if (m.start, m.end) not in taken] + found
         mentions.sort(key=lambda m: (m.start, -m.end))
         resolve(mentions, self.index, self.rules)
+        if self.rules.demonyms_as_places:
+            mentions = [_demonym_as_place(m) for m in mentions]
         doc.spans[MENTIONS] = [_recanonicalised(m) for m in mentions]
         return doc
 
