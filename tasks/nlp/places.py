@@ -221,8 +221,9 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
     for m in mentions:
         if m.label_ in rules.place_labels:
             covered.update(range(m.start, m.end))
-        elif m.label_ in ("PERSON", "ORG") and (m.start, m.end) in model_places and _stands_alone(m):
-            continue
+        elif m.label_ in ("PERSON", "ORG") and (m.start, m.end) in model_places and _stands_alone(m) \
+                and not (m._.canonical and m._.canonical.country_code):
+            continue  # (a linked entity, such as a country's national team, stays what the linker made it)
         elif m.label_ == "PERSON":
             persons.update({i: m for i in range(m.start, m.end)})
         elif m.label_ in rules.embedding_labels and not (m._.canonical and m._.canonical.country_code):
@@ -655,7 +656,10 @@ class PlaceResolver:
         mentions.sort(key=lambda m: (m.start, -m.end))
         resolve(mentions, self.index, self.rules)
         if self.rules.demonyms_as_places:
-            mentions = [_demonym_as_place(m) for m in mentions]
+            # A demonym inside a longer name is one of its words ("the Australian Centre for ...").
+            spans = [(m.start, m.end) for m in mentions]
+            mentions = [m if any(a <= m.start and m.end <= b and (a, b) != (m.start, m.end) for a, b in spans)
+                        else _demonym_as_place(m) for m in mentions]
         doc.spans[MENTIONS] = [_recanonicalised(m) for m in mentions]
         return doc
 
