@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span, Token
@@ -90,6 +91,12 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
 
 
 # --- recognition --------------------------------------------------------------------------------
+
+def _words(doc: SpacyDoc) -> list[str]:
+    """The document's token texts, read from its array (no Token objects: they are the cost)."""
+    strings = doc.vocab.strings
+    return [strings[o] for o in doc.to_array(ORTH).tolist()]
+
 
 def _capitalised(tok: Token) -> bool:
     t = tok.text
@@ -201,8 +208,7 @@ def _evidence(span: Span, records: list[int], index: PlaceIndex, rules: Rules, c
         a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
         if a1 >= 0 and a1 in ctx.divisions:
             return True
-        if index.kind[r] in (CITY, ADMIN2) and any(index.kind[a] in (CITY, ADMIN2) and a != r and
-                                                   index.distance_km(a, r) < rules.weights["near_km"] for a in ctx.anchors):
+        if index.kind[r] in (CITY, ADMIN2) and _near(index, r, ctx.anchors, rules.weights["near_km"]):
             return True
     return False
 
@@ -233,14 +239,18 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
     for ent in doc.ents:
         if ent.label_ in rules.blocking_labels and ent.label_ != "PERSON":
             blocked.update(range(ent.start, ent.end))
-    lower_words = {t.text for t in doc if t.text.islower()}
+    words = _words(doc)
+    lower_words = {w for w in words if w.islower()}
     surnames = {t.text for m in mentions if m.label_ == "PERSON" for t in m}
     full_names = {t.text for m in mentions if m.label_ == "PERSON" and len(m) > 1 for t in m}
     new: list[Span] = []
     stop = covered | blocked
     i = 0
     while i < len(doc):
-        found = None if i in stop else _name_at(doc, i, index, rules, stop)
+        w = words[i]
+        # Most words open no place name: ruled out on the text alone, before any Token is made.
+        opens = w[:1].isupper() and (len(w) > 1 or w.isalpha()) and ((k := fold(w)) in index.first_words or k in index.by_name)
+        found = None if i in stop or not opens else _name_at(doc, i, index, rules, stop)
         if found is None:
             i += 1
             continue
@@ -350,9 +360,10 @@ def facilities(doc: SpacyDoc, mentions: list[Span], rules: Rules) -> list[Span]:
             m = _as_facility(m)
         out.append(m)
         taken.update(range(m.start, m.end))
-    for tok in doc:
-        if tok.text not in rules.facility_heads or tok.i in taken or tok.i == 0:
+    for i, word in enumerate(_words(doc)):
+        if word not in rules.facility_heads or i in taken or i == 0:
             continue
+        tok = doc[i]
         start = tok.i
         while start > 0 and start - 1 not in taken and _capitalised(doc[start - 1]) and tok.i - start < 4 \
                 and not doc[start - 1].is_sent_start:
@@ -531,6 +542,17 @@ def _context(index: PlaceIndex, picks: list[int]) -> _Context:
     return _Context(countries, divisions, [r for r in picks if index.kind[r] != CONTINENT])
 
 
+KM_PER_DEGREE_LATITUDE = 111.2
+
+
+def _near(index: PlaceIndex, r: int, anchors: list[int], km: float) -> bool:
+    """A town or county among the anchors, other than r, lies within km of r (latitude first: it
+    rules most out without the great-circle arithmetic)."""
+    lat, span = index.lat[r], km / KM_PER_DEGREE_LATITUDE
+    return any(a != r and abs(index.lat[a] - lat) < span and index.kind[a] in (CITY, ADMIN2)
+               and index.distance_km(a, r) < km for a in anchors)
+
+
 def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0, city: bool = False) -> float:
     w = rules.weights
     s = _prior(index, r, rules)
@@ -545,8 +567,7 @@ def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0
     local = 0.0
     if a1 >= 0 and a1 in ctx.divisions:
         local = w["same_division"]
-    if index.kind[r] in (CITY, ADMIN2) and any(a != r and index.kind[a] in (CITY, ADMIN2)
-                                               and index.distance_km(a, r) < w["near_km"] for a in ctx.anchors):
+    if index.kind[r] in (CITY, ADMIN2) and _near(index, r, ctx.anchors, w["near_km"]):
         local = max(local, w["near_anchor"])
     return s + local
 
@@ -657,9 +678,9 @@ class PlaceResolver:
         resolve(mentions, self.index, self.rules)
         if self.rules.demonyms_as_places:
             # A demonym inside a longer name is one of its words ("the Australian Centre for ...").
-            spans = [(m.start, m.end) for m in mentions]
-            mentions = [m if any(a <= m.start and m.end <= b and (a, b) != (m.start, m.end) for a, b in spans)
-                        else _demonym_as_place(m) for m in mentions]
+            longer = [(m.start, m.end) for m in mentions if len(m) > 1]
+            mentions = [_demonym_as_place(m) if m.label_ == "NORP" and not any(
+                a <= m.start and m.end <= b and (a, b) != (m.start, m.end) for a, b in longer) else m for m in mentions]
         doc.spans[MENTIONS] = [_recanonicalised(m) for m in mentions]
         return doc
 
