@@ -89,6 +89,14 @@ def test_a_demonym_is_a_mention_of_its_country(nlp):
         assert by_text[name]._.place.country_code == country
 
 
+def test_a_demonym_opening_a_state_institution_names_its_country(nlp):
+    doc = nlp("Britain says the Russian government was involved in the attack.")
+    russian = [m for m in doc.spans["mentions"] if m.text == "Russian"]
+    assert [m.label_ for m in russian] == ["GPE"] and russian[0]._.place.country_code == "RUS"
+    # The institution itself stays an organisation.
+    assert "ORG" in {m.label_ for m in doc.spans["mentions"] if m.text == "Russian government"}
+
+
 def test_common_words_are_not_places(nlp):
     found = places(nlp, "The Bell rang at the University. March is cold, said Mr. Bush.")
     assert not {"Bell", "University", "March", "Bush"} & set(found), found

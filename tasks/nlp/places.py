@@ -61,6 +61,8 @@ class Rules:
     attribution_phrases: tuple[tuple[str, ...], ...]
     city_prefixes: tuple[str, ...]
     demonyms_as_places: bool
+    state_institutions: frozenset[str]
+    """Words of a state's institutions after its demonym ("the Russian government")."""
     """A demonym resolved to a country becomes a GPE mention of it (see _demonym_as_place)."""
     """Gazetteer id prefixes of cities ("cap:", "city:")."""
     state_abbreviations: dict[str, str]
@@ -78,6 +80,7 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
                       frozenset(d["facility_heads"]), tuple(tuple(w.split()) for w in d["institution_words"]), frozenset(d["dateline_marks"]),
                       frozenset(d["speech_verbs"]), tuple(tuple(p.lower().split()) for p in d["attribution_phrases"]),
                       tuple(d["gazetteer_city_prefixes"]), bool(d["demonyms_as_places"]),
+                      frozenset(w.lower() for w in d["state_institutions"]),
                       {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()}, dict(d["min_population"]),
                       dict(d["weights"]))
         for kind in d["division_words"].values():
@@ -654,6 +657,27 @@ def _demonym_as_place(span: Span) -> Span:
     return out
 
 
+def state_demonyms(doc: SpacyDoc, mentions: list[Span], index: PlaceIndex, rules: Rules) -> list[Span]:
+    """GPE mentions of the country whose demonym opens the name of one of its state institutions
+    ("the Russian government", "Saudi military"): that country, named inside the name."""
+    taken = {(m.start, m.end) for m in mentions}
+    out = []
+    for m in mentions:
+        if m.label_ != "ORG" or len(m) < 2:
+            continue
+        first = m[1] if m[0].lower_ == "the" and len(m) > 2 else m[0]
+        r = index.demonyms.get(fold(first.text))
+        if r is None or first.i + 1 >= m.end or doc[first.i + 1].lower_ not in rules.state_institutions \
+                or (first.i, first.i + 1) in taken:
+            continue
+        alpha3 = index.country_of(r)
+        eid = f"{COUNTRY_ID_PREFIXES[0]}{alpha3}"
+        mention = Span(doc, first.i, first.i + 1, label="GPE", kb_id=eid)
+        mention._.canonical = Canonical(eid, index.names[r], "GPE", alpha3, None)
+        out.append(mention)
+    return out
+
+
 class PlaceResolver:
     """spaCy component: place names the model missed join `doc.spans["mentions"]`, and every place
     mention gets `span._.place` (a Place, or None)."""
@@ -672,6 +696,8 @@ class PlaceResolver:
         found = recognise(doc, self.index, self.rules, ctx, self.common)
         # A name recognise() reads as a place against the model's person or organisation reading
         # ("Kennedy" with a place beside it) replaces that mention: one span, one mention.
+        if self.rules.demonyms_as_places:
+            found += state_demonyms(doc, mentions, self.index, self.rules)
         taken = {(m.start, m.end) for m in found}
         mentions = [m for m in mentions if (m.start, m.end) not in taken] + found
         mentions.sort(key=lambda m: (m.start, -m.end))
