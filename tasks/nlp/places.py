@@ -7,8 +7,13 @@ The `newsflow_places` component runs after `newsflow_entities` and before `newsf
    capitalised, a single word tagged a proper noun and not sentence-initial unless the index knows
    it as a country or division, no person's name or title, a populated place needing a minimum
    population, and a name the document also uses in lower case ("bath", "mobile") left alone.
-   Names inside larger names count ("the Baghdad government", "Gaza-based", "Louisiana Purchase").
+   Names inside larger names count ("the Baghdad government", "Gaza-based", "Louisiana Purchase"),
+   and so do an upper-case dateline ("TORRINGTON —"), a place opening a local institution's name
+   ("Carthage Police"), and a lone name the model read as a place that the entity linker made a
+   person's. A speaker ("Taylor said", "according to Taylor") is no place.
    Each new mention joins `doc.spans["mentions"]` with a Canonical (`geonames:<id>`).
+   With `demonyms_as_places`, a demonym resolved to a country ("Iraqi", and "Russian" opening "the
+   Russian government") is a GPE mention of it, as the geoparsing corpora count toponyms.
 2. Resolution. Every place mention (GPE, LOC, FAC, and NORP mentions of a country: "Iraqi") gets
    `span._.place`, a `Place` (GeoNames id, point, feature class, ISO alpha-3 country, admin1) or
    None. Candidates come from the mention's name (and its canonical country when the gazetteer
