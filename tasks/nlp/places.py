@@ -82,7 +82,8 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
         rules = Rules(frozenset(d["place_labels"]), frozenset(d["embedding_labels"]), frozenset(d["blocking_labels"]),
                       dict(d["division_words"]), tuple(sorted(d["facility_words"], key=len, reverse=True)),
                       frozenset(d["name_connectors"]), frozenset(d["person_titles"]), frozenset(d["place_prepositions"]),
-                      frozenset(d["facility_heads"]), tuple(tuple(w.split()) for w in d["institution_words"]), frozenset(d["dateline_marks"]),
+                      frozenset(d["facility_heads"]), tuple(tuple(w.split()) for w in d["institution_words"]),
+                      frozenset(d["dateline_marks"]),
                       frozenset(d["speech_verbs"]), tuple(tuple(p.lower().split()) for p in d["attribution_phrases"]),
                       tuple(d["gazetteer_city_prefixes"]), bool(d["demonyms_as_places"]),
                       frozenset(w.lower() for w in d["state_institutions"]),
@@ -257,7 +258,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
     while i < len(doc):
         w = words[i]
         # Most words open no place name: ruled out on the text alone, before any Token is made.
-        opens = w[:1].isupper() and (len(w) > 1 or w.isalpha()) and ((k := fold(w)) in index.first_words or k in index.by_name)
+        opens = w[:1].isupper() and (len(w) > 1 or w.isalpha()) and \
+            ((k := fold(w)) in index.first_words or k in index.by_name)
         found = None if i in stop or not opens else _name_at(doc, i, index, rules, stop)
         if found is None:
             i += 1
@@ -266,7 +268,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
         span = doc[i:end]
         # A county's name without its word ("Bell" for Bell County, "Lot") is no evidence of a place.
         records = [r for r in records if index.kind[r] != ADMIN2 or (len(span) > 1 and fold(index.names[r]) == fold(span.text))]
-        if records and ((span.start, span.end) in model_places and _model_place(span, records, index, rules, full_names) or
+        if records and ((span.start, span.end) in model_places
+                        and _model_place(span, records, index, rules, full_names) or
                         _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames)):
             best = max(records, key=lambda r: _score(index, r, ctx, rules))
             p = index.place(best)
@@ -623,7 +626,8 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
         for n, (span, found, fixed) in enumerate(work):
             if found:
                 ctx, hint = _others(index, settled, n), _hint(span, index)
-                city = (span.kb_id_ or (span._.canonical.entity_id if span._.canonical else "")).startswith(rules.city_prefixes)
+                eid = span.kb_id_ or (span._.canonical.entity_id if span._.canonical else "")
+                city = eid.startswith(rules.city_prefixes)
                 picks[n] = found[0] if len(found) == 1 else \
                     max(found, key=lambda r: _score(index, r, ctx, rules, hint, city))
     for n, (span, found, fixed) in enumerate(work):
