@@ -58,6 +58,45 @@ def test_place_names_inside_phrases_are_places(nlp, text, name):
     assert name in found and found[name][0] is not None, found
 
 
+@pytest.mark.parametrize("text, name, country", [
+    ("Fire destroys home. TORRINGTON — A fire destroyed the roof of a house on Main Street.", "TORRINGTON", "USA"),
+    ("Vandals desecrate graves. BEIRUT: Unknown assailants removed the doors of a tomb.", "BEIRUT", "LBN"),
+    ("The Beverly Hills Police Department said the driver was arrested.", "Beverly Hills", "USA"),
+], ids=["dateline-dash", "dateline-colon", "opens-a-police-department"])
+def test_datelines_and_local_institutions_name_their_place(nlp, text, name, country):
+    found = places(nlp, text)
+    assert name in found and found[name][0] is not None, found
+    assert found[name][0].country_code == country
+
+
+def test_a_speaker_is_no_place(nlp):
+    found = places(nlp, "The road was closed overnight, Taylor said. The driver fled, according to Taylor.")
+    assert "Taylor" not in found, found
+
+
+def test_a_list_is_not_a_place_and_its_container(nlp):
+    # "Washington, New York" here lists two cities: Washington is the capital, not a county of New York.
+    found = places(nlp, "After stops in Washington, New York and Boston, the crown prince flew west.")
+    dc = found["Washington"][0]
+    assert dc is not None and haversine_km(dc.latitude, dc.longitude, 38.9, -77.04) < 50
+
+
+def test_a_demonym_is_a_mention_of_its_country(nlp):
+    doc = nlp("Iraqi officials met Russian diplomats in Baghdad.")
+    by_text = {m.text: m for m in doc.spans["mentions"]}
+    for name, country in (("Iraqi", "IRQ"), ("Russian", "RUS")):
+        assert by_text[name].label_ == "GPE", name
+        assert by_text[name]._.place.country_code == country
+
+
+def test_a_demonym_opening_a_state_institution_names_its_country(nlp):
+    doc = nlp("Britain says the Russian government was involved in the attack.")
+    russian = [m for m in doc.spans["mentions"] if m.text == "Russian"]
+    assert [m.label_ for m in russian] == ["GPE"] and russian[0]._.place.country_code == "RUS"
+    # The institution itself stays an organisation.
+    assert "ORG" in {m.label_ for m in doc.spans["mentions"] if m.text == "Russian government"}
+
+
 def test_common_words_are_not_places(nlp):
     found = places(nlp, "The Bell rang at the University. March is cold, said Mr. Bush.")
     assert not {"Bell", "University", "March", "Bush"} & set(found), found

@@ -7,8 +7,13 @@ The `newsflow_places` component runs after `newsflow_entities` and before `newsf
    capitalised, a single word tagged a proper noun and not sentence-initial unless the index knows
    it as a country or division, no person's name or title, a populated place needing a minimum
    population, and a name the document also uses in lower case ("bath", "mobile") left alone.
-   Names inside larger names count ("the Baghdad government", "Gaza-based", "Louisiana Purchase").
+   Names inside larger names count ("the Baghdad government", "Gaza-based", "Louisiana Purchase"),
+   and so do an upper-case dateline ("TORRINGTON —"), a place opening a local institution's name
+   ("Carthage Police"), and a lone name the model read as a place that the entity linker made a
+   person's. A speaker ("Taylor said", "according to Taylor") is no place.
    Each new mention joins `doc.spans["mentions"]` with a Canonical (`geonames:<id>`).
+   With `demonyms_as_places`, a demonym resolved to a country ("Iraqi", and "Russian" opening "the
+   Russian government") is a GPE mention of it, as the geoparsing corpora count toponyms.
 2. Resolution. Every place mention (GPE, LOC, FAC, and NORP mentions of a country: "Iraqi") gets
    `span._.place`, a `Place` (GeoNames id, point, feature class, ISO alpha-3 country, admin1) or
    None. Candidates come from the mention's name (and its canonical country when the gazetteer
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span, Token
@@ -54,6 +60,16 @@ class Rules:
     person_titles: frozenset[str]
     place_preps: frozenset[str]
     facility_heads: frozenset[str]
+    institution_words: tuple[tuple[str, ...], ...]
+    dateline_marks: frozenset[str]
+    speech_verbs: frozenset[str]
+    attribution_phrases: tuple[tuple[str, ...], ...]
+    city_prefixes: tuple[str, ...]
+    demonyms_as_places: bool
+    state_institutions: frozenset[str]
+    """Words of a state's institutions after its demonym ("the Russian government")."""
+    """A demonym resolved to a country becomes a GPE mention of it (see _demonym_as_place)."""
+    """Gazetteer id prefixes of cities ("cap:", "city:")."""
     state_abbreviations: dict[str, str]
     min_population: dict[str, int]
     weights: dict
@@ -66,7 +82,11 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
         rules = Rules(frozenset(d["place_labels"]), frozenset(d["embedding_labels"]), frozenset(d["blocking_labels"]),
                       dict(d["division_words"]), tuple(sorted(d["facility_words"], key=len, reverse=True)),
                       frozenset(d["name_connectors"]), frozenset(d["person_titles"]), frozenset(d["place_prepositions"]),
-                      frozenset(d["facility_heads"]),
+                      frozenset(d["facility_heads"]), tuple(tuple(w.split()) for w in d["institution_words"]),
+                      frozenset(d["dateline_marks"]),
+                      frozenset(d["speech_verbs"]), tuple(tuple(p.lower().split()) for p in d["attribution_phrases"]),
+                      tuple(d["gazetteer_city_prefixes"]), bool(d["demonyms_as_places"]),
+                      frozenset(w.lower() for w in d["state_institutions"]),
                       {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()}, dict(d["min_population"]),
                       dict(d["weights"]))
         for kind in d["division_words"].values():
@@ -80,6 +100,12 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
 
 
 # --- recognition --------------------------------------------------------------------------------
+
+def _words(doc: SpacyDoc) -> list[str]:
+    """The document's token texts, read from its array (no Token objects: they are the cost)."""
+    strings = doc.vocab.strings
+    return [strings[o] for o in doc.to_array(ORTH).tolist()]
+
 
 def _capitalised(tok: Token) -> bool:
     t = tok.text
@@ -129,13 +155,59 @@ def common_words(nlp: Language) -> frozenset[str]:
     return frozenset(words)
 
 
+def _attributed(span: Span, rules: Rules) -> bool:
+    """The name is someone speaking: the subject of a speech verb ("Taylor said") or the source
+    after an attribution ("according to Taylor", "said Harper")."""
+    root = span.root
+    if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_ in rules.speech_verbs:
+        return True
+    doc = span.doc
+    for phrase in rules.attribution_phrases:
+        n = len(phrase)
+        if span.start >= n and tuple(t.lower_ for t in doc[span.start - n:span.start]) == phrase:
+            return True
+    return False
+
+
+def _stands_alone(span: Span) -> bool:
+    """No capitalised word glued to or beside the span: not a piece of a longer name ("Andrew
+    Jordan", "Egypt Telecom", "Melbourne-Blake")."""
+    doc = span.doc
+
+    def name_word(i: int) -> bool:
+        return 0 <= i < len(doc) and (doc[i].is_title or doc[i].text in ("-", "&"))
+    return not name_word(span.start - 1) and not name_word(span.end)
+
+
+def _model_place(span: Span, records: list[int], index: PlaceIndex, rules: Rules, full_names: set[str]) -> bool:
+    """The model's place reading stands against the entity linker's person or organisation one,
+    unless the name is a speaker or the surname of a person the document names in full (a
+    country's or a state's name excepted: "Egypt" after a title "Rethinking Egypt")."""
+    if not _stands_alone(span):
+        return False
+    if any(index.kind[r] in (COUNTRY, ADMIN1, CONTINENT) for r in records):
+        return True
+    return span.text not in full_names and not _attributed(span, rules)
+
+
+def _dateline(span: Span, rules: Rules) -> bool:
+    """An upper-case name opening a line or a sentence before a dash, colon or comma: a news
+    dateline ("TORRINGTON —", "BEIRUT:", "SOUTH WAZIRISTAN, April 5")."""
+    doc = span.doc
+    if len(span.text) <= 3 or not all(t.is_upper or not t.is_alpha for t in span):
+        return False
+    opens = span.start == 0 or span[0].is_sent_start or "\n" in doc[span.start - 1].text_with_ws \
+        or doc[span.start - 1].text in (".", "!", "?")
+    return opens and span.end < len(doc) and doc[span.end].text in rules.dateline_marks
+
+
 def _evidence(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx: "_Context",
               local: bool = True) -> bool:
     """Something beside the name says it is a place: a place preposition before it ("in Dublin"),
     a containing place after it ("Dublin, Ga."), or (with `local`) a candidate in the document's
     places (same division, or near one of them)."""
     doc = span.doc
-    if span.start > 0 and doc[span.start - 1].lower_ in rules.place_preps:
+    if span.start > 0 and doc[span.start - 1].lower_ in rules.place_preps and not _attributed(span, rules):
         return True
     if _container(span, index, rules):
         return True
@@ -145,8 +217,7 @@ def _evidence(span: Span, records: list[int], index: PlaceIndex, rules: Rules, c
         a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
         if a1 >= 0 and a1 in ctx.divisions:
             return True
-        if index.kind[r] in (CITY, ADMIN2) and any(index.kind[a] in (CITY, ADMIN2) and a != r and
-                                                   index.distance_km(a, r) < rules.weights["near_km"] for a in ctx.anchors):
+        if index.kind[r] in (CITY, ADMIN2) and _near(index, r, ctx.anchors, rules.weights["near_km"]):
             return True
     return False
 
@@ -159,9 +230,15 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
     blocked: set[int] = set()
     embedded: set[int] = set()
     persons: dict[int, Span] = {}
+    # Spans the model read as places that the entity linker then made a person's or an
+    # organisation's (every "Egypt" linked to a title's "Rethinking Egypt"): left to recognition.
+    model_places = {(e.start, e.end) for e in doc.ents if e.label_ in ("GPE", "LOC")}
     for m in mentions:
         if m.label_ in rules.place_labels:
             covered.update(range(m.start, m.end))
+        elif m.label_ in ("PERSON", "ORG") and (m.start, m.end) in model_places and _stands_alone(m) \
+                and not (m._.canonical and m._.canonical.country_code):
+            continue  # (a linked entity, such as a country's national team, stays what the linker made it)
         elif m.label_ == "PERSON":
             persons.update({i: m for i in range(m.start, m.end)})
         elif m.label_ in rules.embedding_labels and not (m._.canonical and m._.canonical.country_code):
@@ -171,13 +248,19 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
     for ent in doc.ents:
         if ent.label_ in rules.blocking_labels and ent.label_ != "PERSON":
             blocked.update(range(ent.start, ent.end))
-    lower_words = {t.text for t in doc if t.text.islower()}
+    words = _words(doc)
+    lower_words = {w for w in words if w.islower()}
     surnames = {t.text for m in mentions if m.label_ == "PERSON" for t in m}
+    full_names = {t.text for m in mentions if m.label_ == "PERSON" and len(m) > 1 for t in m}
     new: list[Span] = []
     stop = covered | blocked
     i = 0
     while i < len(doc):
-        found = None if i in stop else _name_at(doc, i, index, rules, stop)
+        w = words[i]
+        # Most words open no place name: ruled out on the text alone, before any Token is made.
+        opens = w[:1].isupper() and (len(w) > 1 or w.isalpha()) and \
+            ((k := fold(w)) in index.first_words or k in index.by_name)
+        found = None if i in stop or not opens else _name_at(doc, i, index, rules, stop)
         if found is None:
             i += 1
             continue
@@ -185,7 +268,9 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
         span = doc[i:end]
         # A county's name without its word ("Bell" for Bell County, "Lot") is no evidence of a place.
         records = [r for r in records if index.kind[r] != ADMIN2 or (len(span) > 1 and fold(index.names[r]) == fold(span.text))]
-        if records and _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames):
+        if records and ((span.start, span.end) in model_places
+                        and _model_place(span, records, index, rules, full_names) or
+                        _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames)):
             best = max(records, key=lambda r: _score(index, r, ctx, rules))
             p = index.place(best)
             label = "LOC" if index.kind[best] == CONTINENT else "GPE"
@@ -214,13 +299,24 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
     strong = any(index.kind[r] in (COUNTRY, ADMIN1, CONTINENT) and index.pop[r] >= rules.min_population["division"]
                  for r in records)
     top_pop = max(index.pop[r] for r in records)
+    # A place opening a local institution's name is that place ("Beverly Hills Police Department",
+    # "Groton Town Council", "Anderson County Sheriff"), whatever the model took the name for.
+    institution = (span.end in persons or span.end in embedded) and \
+        (span.start - 1 not in persons and span.start - 1 not in embedded) and \
+        any(tuple(t.text for t in doc[span.end:span.end + len(w)]) == w for w in rules.institution_words)
+    if institution:
+        return top_pop >= rules.min_population["in_context"] or strong
     person = [persons[i] for i in range(span.start, span.end) if i in persons]
     if person:
         # The model took it for a person: a place only when the whole name is the place and
         # something beside it says so.
         whole = person[0].start == span.start and person[-1].end == span.end
         return whole and _evidence(span, records, index, rules, ctx)
-    dateline = first.is_upper and len(first) > 3 and (span.start == 0 or "\n" in doc[span.start - 1].text_with_ws)
+    dateline = _dateline(span, rules)
+    if dateline and top_pop >= rules.min_population["dateline"]:
+        return True
+    if single and not strong and _attributed(span, rules):
+        return False
     if single and not dateline and first.pos_ != "PROPN":
         return False
     inside = [i for i in range(span.start, span.end) if i in embedded]
@@ -275,9 +371,10 @@ def facilities(doc: SpacyDoc, mentions: list[Span], rules: Rules) -> list[Span]:
             m = _as_facility(m)
         out.append(m)
         taken.update(range(m.start, m.end))
-    for tok in doc:
-        if tok.text not in rules.facility_heads or tok.i in taken or tok.i == 0:
+    for i, word in enumerate(_words(doc)):
+        if word not in rules.facility_heads or i in taken or i == 0:
             continue
+        tok = doc[i]
         start = tok.i
         while start > 0 and start - 1 not in taken and _capitalised(doc[start - 1]) and tok.i - start < 4 \
                 and not doc[start - 1].is_sent_start:
@@ -377,6 +474,10 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
     if c is not None and c.country_code and found and (span.label_ == "FAC" or c.entity_id.startswith("fac:")):
         # A facility: a place of its country by its name, or nothing.
         return [r for r in found if index.country_of(r) == c.country_code], False
+    if eid.startswith(rules.city_prefixes):
+        # The gazetteer knows the name as a city ("Washington" the capital): never a county of
+        # that name; the city itself is favoured in scoring (see _score).
+        found = [r for r in found if index.kind[r] != ADMIN2] or found
     return found, False
 
 
@@ -407,8 +508,18 @@ def _container(span: Span, index: PlaceIndex, rules: Rules) -> list[int]:
             return [state]
         found = [r for r in index.lookup(name) if index.kind[r] in (COUNTRY, ADMIN1)]
         if found:
-            return found
+            return [] if _listed(doc, j + n) else found
     return []
+
+
+def _listed(doc: SpacyDoc, k: int) -> bool:
+    """The name ending before token k goes on into a list ("Washington, New York and Boston"):
+    the comma before it joined two items, not a place and its container."""
+    if k >= len(doc):
+        return False
+    if doc[k].lower_ in ("and", "or"):
+        return True
+    return doc[k].text == "," and k + 1 < len(doc) and _capitalised(doc[k + 1])
 
 
 def _inside(index: PlaceIndex, r: int, container: int) -> bool:
@@ -442,11 +553,24 @@ def _context(index: PlaceIndex, picks: list[int]) -> _Context:
     return _Context(countries, divisions, [r for r in picks if index.kind[r] != CONTINENT])
 
 
-def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0) -> float:
+KM_PER_DEGREE_LATITUDE = 111.2
+
+
+def _near(index: PlaceIndex, r: int, anchors: list[int], km: float) -> bool:
+    """A town or county among the anchors, other than r, lies within km of r (latitude first: it
+    rules most out without the great-circle arithmetic)."""
+    lat, span = index.lat[r], km / KM_PER_DEGREE_LATITUDE
+    return any(a != r and abs(index.lat[a] - lat) < span and index.kind[a] in (CITY, ADMIN2)
+               and index.distance_km(a, r) < km for a in anchors)
+
+
+def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0, city: bool = False) -> float:
     w = rules.weights
     s = _prior(index, r, rules)
     if hint and index.country[r] == hint:
         s += w["gazetteer_country"]
+        if city and index.kind[r] == CITY:
+            s += w["gazetteer_city"]
     if index.kind[r] == CONTINENT:
         return s
     s += w["same_country"] * ctx.countries.get(index.country[r], 0.0)
@@ -454,8 +578,7 @@ def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0
     local = 0.0
     if a1 >= 0 and a1 in ctx.divisions:
         local = w["same_division"]
-    if index.kind[r] in (CITY, ADMIN2) and any(a != r and index.kind[a] in (CITY, ADMIN2)
-                                               and index.distance_km(a, r) < w["near_km"] for a in ctx.anchors):
+    if index.kind[r] in (CITY, ADMIN2) and _near(index, r, ctx.anchors, w["near_km"]):
         local = max(local, w["near_anchor"])
     return s + local
 
@@ -492,15 +615,21 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     # One sense per document: a name placed by what surrounds it ("Dublin, Ga.") is that place
     # wherever else the document uses it.
     decided = {fold(_strip_name(span.text)): found[0] for span, found, fixed in work if fixed and len(found) == 1}
-    work = [(span, [decided[k]] if (k := fold(_strip_name(span.text))) in decided and decided[k] in found else found,
-             fixed or (k in decided and decided[k] in found)) for span, found, fixed in work]
+
+    def follows(k: str, found: list[int]) -> bool:
+        return k in decided and (decided[k] in found or (bool(found) and decided[k] in index.lookup(k)))
+    work = [(span, [decided[k]] if follows(k := fold(_strip_name(span.text)), found) else found,
+             fixed or follows(k, found)) for span, found, fixed in work]
     picks.update({n: found[0] for n, (span, found, fixed) in enumerate(work) if fixed and found})
     for _ in range(2):
         settled = dict(picks)
         for n, (span, found, fixed) in enumerate(work):
             if found:
                 ctx, hint = _others(index, settled, n), _hint(span, index)
-                picks[n] = found[0] if len(found) == 1 else max(found, key=lambda r: _score(index, r, ctx, rules, hint))
+                eid = span.kb_id_ or (span._.canonical.entity_id if span._.canonical else "")
+                city = eid.startswith(rules.city_prefixes)
+                picks[n] = found[0] if len(found) == 1 else \
+                    max(found, key=lambda r: _score(index, r, ctx, rules, hint, city))
     for n, (span, found, fixed) in enumerate(work):
         r = picks.get(n)
         span._.place = index.place(r) if r is not None and not math.isnan(index.lat[r]) else None
@@ -524,6 +653,40 @@ def _recanonicalised(span: Span) -> Span:
     return out
 
 
+def _demonym_as_place(span: Span) -> Span:
+    """A demonym or adjective resolved to a country ("Iraqi officials", "Russians") as a mention of
+    that country (GPE): geoparsing counts it a toponym (GeoWebNews' associative toponyms; LGL and
+    TR-News annotate it with the country), and its entity is the country already."""
+    p = span._.place
+    if span.label_ != "NORP" or p is None or p.feature_class not in ("country", "continent"):
+        return span
+    label = "GPE" if p.feature_class == "country" else "LOC"
+    out = Span(span.doc, span.start, span.end, label=label, kb_id=span.kb_id_)
+    out._.canonical, out._.place = span._.canonical, p
+    return out
+
+
+def state_demonyms(doc: SpacyDoc, mentions: list[Span], index: PlaceIndex, rules: Rules) -> list[Span]:
+    """GPE mentions of the country whose demonym opens the name of one of its state institutions
+    ("the Russian government", "Saudi military"): that country, named inside the name."""
+    taken = {(m.start, m.end) for m in mentions}
+    out = []
+    for m in mentions:
+        if m.label_ != "ORG" or len(m) < 2:
+            continue
+        first = m[1] if m[0].lower_ == "the" and len(m) > 2 else m[0]
+        r = index.demonyms.get(fold(first.text))
+        if r is None or first.i + 1 >= m.end or doc[first.i + 1].lower_ not in rules.state_institutions \
+                or (first.i, first.i + 1) in taken:
+            continue
+        alpha3 = index.country_of(r)
+        eid = f"{COUNTRY_ID_PREFIXES[0]}{alpha3}"
+        mention = Span(doc, first.i, first.i + 1, label="GPE", kb_id=eid)
+        mention._.canonical = Canonical(eid, index.names[r], "GPE", alpha3, None)
+        out.append(mention)
+    return out
+
+
 class PlaceResolver:
     """spaCy component: place names the model missed join `doc.spans["mentions"]`, and every place
     mention gets `span._.place` (a Place, or None)."""
@@ -542,10 +705,17 @@ class PlaceResolver:
         found = recognise(doc, self.index, self.rules, ctx, self.common)
         # A name recognise() reads as a place against the model's person or organisation reading
         # ("Kennedy" with a place beside it) replaces that mention: one span, one mention.
+        if self.rules.demonyms_as_places:
+            found += state_demonyms(doc, mentions, self.index, self.rules)
         taken = {(m.start, m.end) for m in found}
         mentions = [m for m in mentions if (m.start, m.end) not in taken] + found
         mentions.sort(key=lambda m: (m.start, -m.end))
         resolve(mentions, self.index, self.rules)
+        if self.rules.demonyms_as_places:
+            # A demonym inside a longer name is one of its words ("the Australian Centre for ...").
+            longer = [(m.start, m.end) for m in mentions if len(m) > 1]
+            mentions = [_demonym_as_place(m) if m.label_ == "NORP" and not any(
+                a <= m.start and m.end <= b and (a, b) != (m.start, m.end) for a, b in longer) else m for m in mentions]
         doc.spans[MENTIONS] = [_recanonicalised(m) for m in mentions]
         return doc
 
