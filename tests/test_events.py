@@ -384,6 +384,26 @@ def test_no_event_is_told(text):
     assert [e for e in _events(text) if e[1] in ("ASSAULT", "THREATEN", "CONSULT")] == []
 
 
+@pytest.mark.parametrize("text,trigger", [
+    ("Three militants tried to plant a bomb along the road.", "plant"),
+    ("The planners intended to intimidate the public.", "intimidate"),
+    ("Police fired tear gas to disperse the crowd.", "disperse"),
+    ("Your intention was to destroy America.", "destroy"),
+    ("The bombs were intended to inflict damage on buildings.", "damage"),
+], ids=["attempt", "intent-verb", "purpose", "intent-noun", "intended-event-noun"])
+def test_what_someone_meant_to_do_is_no_event(text, trigger):
+    assert trigger not in [e[0] for e in _events(text)]
+
+
+@pytest.mark.parametrize("text,trigger", [
+    ("Militants planted a bomb along the road.", "planted"),
+    ("The gun was later used to kill a police officer.", "kill"),
+    ("Police fired tear gas to disperse the crowd.", "fired"),
+], ids=["done", "means-used", "the-act-beside-its-purpose"])
+def test_what_was_done_stays_an_event(text, trigger):
+    assert trigger in [e[0] for e in _events(text)]
+
+
 def test_topics_are_not_targets_and_counterparts_are():
     [talks] = [e for e in _rows("Iraqi officials held talks on the future of the mission.") if e["trigger"] == "talks"]
     assert talks["target"] is None and talks["actor"] == "Iraqi officials"

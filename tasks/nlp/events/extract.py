@@ -11,7 +11,8 @@ participle describes), location and date (entities of the trigger's clause, not 
 own; with no named place, a place noun: "inside the training centre"). Pronouns stand for the
 nearest compatible entity mention or for nothing. Modality: asserted, reported (an attribution verb
 or "according to"), hypothetical (would/could/if/want-to/likely) or demanded; negation from the
-trigger's, its governor's or its noun phrase's negators ("no casualties or damage").
+trigger's, its governor's or its noun phrase's negators ("no casualties or damage"). What someone
+only meant to do ("tried to plant a bomb", "tear gas to disperse the crowd") is no event.
 """
 from __future__ import annotations
 
@@ -426,6 +427,26 @@ def _no_specific_event(trigger: Token, lex: EventRules) -> bool:
     return summing and definite or generic
 
 
+def _unrealised(trigger: Token, lex: EventRules) -> bool:
+    """An event told only as what someone meant to bring about: "tried to plant a bomb", "an
+    intention to coerce", "IEDs to target security forces", "intended to inflict damage". The to-clause
+    of an intent (intent_heads) or of a purpose says what was aimed at, not that it happened."""
+    verb = trigger
+    if not _is_verb(trigger):
+        if trigger.dep_ != "dobj" or not _is_verb(trigger.head):
+            return False
+        verb = trigger.head  # "to inflict damage", "to carry out an attack": the verb's event noun
+    verb = _first_conjunct(verb)  # "to kill or maim"
+    if not _infinitive(verb) or verb.head.i == verb.i:
+        return False
+    head = verb.head
+    if verb.dep_ == "advcl":
+        return True  # a purpose: "fired tear gas to disperse the crowd"
+    if verb.dep_ == "xcomp" and head.lemma_.lower() == "be":
+        head = next(iter(_children(head, "nsubj")), head)  # "the intention was to destroy"
+    return verb.dep_ in ("xcomp", "ccomp", "acl") and head.lemma_.lower() in lex.words["intent_heads"]
+
+
 def _modality(trigger: Token, lex: EventRules, sentence: Span):
     """(modality, negated, attribution source)."""
     negated = any(c.lower_ in lex.words["negators"] and c.dep_ in ("neg", "det", "advmod") for c in trigger.children)
@@ -718,7 +739,7 @@ def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None,
             etype, trigger_mode = _in_context(token, etype, trigger_mode, sentence, lex)
             if etype in lex.casualty_types and _non_violent(token, lex, sentence):
                 continue
-            if _no_specific_event(token, lex):
+            if _no_specific_event(token, lex) or _unrealised(token, lex):
                 continue
             actor_tok, target_tok = _arguments(token, etype, lex, roles)
             actor, target = _participant(actor_tok, doc, lex), _participant(target_tok, doc, lex)
