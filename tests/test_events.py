@@ -404,6 +404,18 @@ def test_what_was_done_stays_an_event(text, trigger):
     assert trigger in [e[0] for e in _events(text)]
 
 
+@pytest.mark.parametrize("text,request", [
+    ("Hayden asked the agent if there was any evidence.", False),
+    ("Lawmakers have demanded to know why he was not watched.", False),
+    ("They asked why the troops were still there.", False),
+    ("I want the highest levels of paradise, I want to be able to see it.", False),
+    ("The minister asked the rebels to lay down their arms.", True),
+    ("The PMF militias want the US to withdraw.", True),
+], ids=["asked-if", "demanded-to-know", "asked-why", "a-wish-of-ones-own", "asked-to-act", "want-them-to-act"])
+def test_a_question_is_no_request(text, request):
+    assert any(e[1] == "REQUEST" for e in _events(text)) is request
+
+
 def test_topics_are_not_targets_and_counterparts_are():
     [talks] = [e for e in _rows("Iraqi officials held talks on the future of the mission.") if e["trigger"] == "talks"]
     assert talks["target"] is None and talks["actor"] == "Iraqi officials"

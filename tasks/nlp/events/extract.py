@@ -30,6 +30,8 @@ from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES
 _SUBJECTS = {"nsubj", "csubj"}
 _ARG_STOP_DEPS = {"relcl", "acl", "appos", "punct", "advcl", "prep", "cc_", "mark", "dep", "parataxis"}
 """An argument's phrase stops before these: clauses, prepositions, appositions."""
+_WH_TAGS = {"WRB", "WP", "WDT"}
+"""Wh-words ("why", "what", "which"): a clause they open asks a question."""
 _PARTICLE_REACH = 2
 """A particle further than this many tokens from its verb types the verb but is not part of the trigger."""
 
@@ -92,6 +94,21 @@ def _is_verb(token: Token) -> bool:
     return token.pos_ in ("VERB", "AUX") or token.tag_.startswith("VB")
 
 
+def _asks_a_question(verb: Token, lex: EventRules) -> bool:
+    """The verb's complement is a question, not an act asked for: a clause opened by if/whether or a
+    wh-word ("asked him whether ...", "asked why ..."), or a to-clause of knowing ("demanded to know")."""
+    for child in verb.children:
+        if child.dep_ not in ("ccomp", "advcl", "xcomp") or child.i < verb.i:
+            continue
+        if child.dep_ == "xcomp" and child.lemma_.lower() in lex.words["knowing_verbs"]:
+            return True
+        if child.dep_ in ("ccomp", "advcl") and any(
+                (g.dep_ == "mark" and g.lower_ in lex.words["question_marks"]) or (g.tag_ in _WH_TAGS and g.i < child.i)
+                for g in child.children):
+            return True
+    return False
+
+
 def _trigger(token: Token, lex: EventRules, matched: dict[str, str]) -> tuple[str, Token, Token, str | None] | None:
     """(type, first token, last token, mode if the trigger itself says it) when the token
     triggers an event; `matched` maps a word class to the type the trigger patterns give the token."""
@@ -114,7 +131,9 @@ def _trigger(token: Token, lex: EventRules, matched: dict[str, str]) -> tuple[st
         if lemma in lex.words["want_verbs"]:
             # "want the US to withdraw": a demand on someone else, not a wish of one's own.
             for child in token.children:
-                if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and any(g.dep_ in _SUBJECTS for g in child.children)):
+                # A complement clause follows its verb: one before it is a clause of its own
+                # ("I want X, I want to be able to ...").
+                if child.i > token.i and (child.dep_ == "ccomp" or (child.dep_ == "xcomp" and any(g.dep_ in _SUBJECTS for g in child.children))):
                     return lex.demand_type, token, token, None
             return None
         if lemma in lex.words["clause_heads"] and _children(token, "xcomp"):
@@ -123,6 +142,8 @@ def _trigger(token: Token, lex: EventRules, matched: dict[str, str]) -> tuple[st
         if token.pos_ == "AUX":
             return None
         etype = matched.get("VERB")
+        if etype == lex.demand_type and _asks_a_question(token, lex):
+            return None  # "asked the agent if there was evidence", "demanded to know why": a question
         if etype and etype not in lex.told_by_modifiers and token.dep_ in ("amod", "compound"):
             return None  # a participle describing a noun ("UAE-backed forces") tells no new event
         return (etype, token, token, None) if etype else None
