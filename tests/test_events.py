@@ -404,7 +404,7 @@ def test_what_was_done_stays_an_event(text, trigger):
     assert trigger in [e[0] for e in _events(text)]
 
 
-@pytest.mark.parametrize("text,request", [
+@pytest.mark.parametrize("text,is_request", [
     ("Hayden asked the agent if there was any evidence.", False),
     ("Lawmakers have demanded to know why he was not watched.", False),
     ("They asked why the troops were still there.", False),
@@ -412,8 +412,8 @@ def test_what_was_done_stays_an_event(text, trigger):
     ("The minister asked the rebels to lay down their arms.", True),
     ("The PMF militias want the US to withdraw.", True),
 ], ids=["asked-if", "demanded-to-know", "asked-why", "a-wish-of-ones-own", "asked-to-act", "want-them-to-act"])
-def test_a_question_is_no_request(text, request):
-    assert any(e[1] == "REQUEST" for e in _events(text)) is request
+def test_a_question_is_no_request(text, is_request):
+    assert any(e[1] == "REQUEST" for e in _events(text)) is is_request
 
 
 def test_topics_are_not_targets_and_counterparts_are():
