@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy
+from spacy.attrs import DEP, ENT_IOB, ENT_KB_ID, ENT_TYPE, HEAD, LEMMA, LOWER, MORPH, NORM, ORTH, POS, SENT_START, SPACY, TAG
 from spacy.tokens import Doc as SpacyDoc
 from spacy.matcher import DependencyMatcher, Matcher
 from spacy.tokens import Span, Token
@@ -194,14 +196,56 @@ Roles = dict[tuple[int, str], list[tuple[int, int]]]
 """(trigger index, role rule) -> (preposition index, argument index) of every match of roles.jsonl."""
 
 
-def _role_matches(doc: SpacyDoc, matcher: DependencyMatcher, lex: EventRules) -> Roles:
+def _role_spans(triggers: list[Token], lex: EventRules) -> list[Span]:
+    """The stretches of text the role rules must read: a rule's nodes hang below its trigger, so the
+    subtrees of the triggers that have a child a rule asks for, joined where they overlap."""
+    deps = lex.role_child_deps
+    edges = sorted((t.left_edge.i, t.right_edge.i + 1) for t in triggers
+                   if deps is None or any(c.dep_ in deps for c in t.children))
+    spans: list[list[int]] = []
+    for lo, hi in edges:
+        if spans and lo < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], hi)
+        else:
+            spans.append([lo, hi])
+    return [triggers[0].doc[lo:hi] for lo, hi in spans]
+
+
+_SUB_DOC_ATTRS = (ORTH, SPACY, LEMMA, NORM, POS, TAG, MORPH, DEP, HEAD, ENT_IOB, ENT_TYPE, ENT_KB_ID, SENT_START)
+"""What a role rule may ask of a token, copied into the Doc of a span (`_sub_doc`)."""
+
+
+def _sub_doc(span: Span, array: numpy.ndarray) -> SpacyDoc:
+    """The span as a Doc of its own, every token as in the document (`array`: its
+    `_SUB_DOC_ATTRS`); a token whose head lies outside becomes a root. (Span.as_doc does the same
+    but reads every entity of the document each time.)"""
+    part = array[span.start:span.end].copy()
+    head, iob = _SUB_DOC_ATTRS.index(HEAD), _SUB_DOC_ATTRS.index(ENT_IOB)
+    offsets = part[:, head].astype(numpy.int64)  # relative heads, stored as unsigned
+    outside = (numpy.arange(len(part)) + offsets < 0) | (numpy.arange(len(part)) + offsets >= len(part))
+    part[outside, head] = 0
+    if len(part) and part[0, iob] == 1:
+        part[0, iob] = 3  # an entity begun before the span begins in it
+    sub = SpacyDoc(span.doc.vocab, words=[t.text for t in span])
+    return sub.from_array(list(_SUB_DOC_ATTRS), part)
+
+
+def _role_matches(spans: list[Span], matcher: DependencyMatcher, lex: EventRules) -> Roles:
+    """The role rules' matches in the spans: each matched as a Doc of its own (the document's token
+    arrays read once), so the matcher reads only the text around the triggers."""
     roles: Roles = {}
+    if not spans:
+        return roles
     ids = {name: [n["RIGHT_ID"] for n in pattern] for name, _, pattern in lex.role_patterns}
     role_of = {name: role for name, role, _ in lex.role_patterns}
-    for key, tokens in matcher(doc):
-        name = doc.vocab.strings[key]
-        nodes = dict(zip(ids[name], tokens))
-        roles.setdefault((nodes["trigger"], name), []).append((nodes.get("prep", nodes[role_of[name]]), nodes[role_of[name]]))
+    doc = spans[0].doc
+    array = doc.to_array(list(_SUB_DOC_ATTRS))
+    for span in spans:
+        offset = span.start
+        for key, tokens in matcher(_sub_doc(span, array)):
+            name = doc.vocab.strings[key]
+            nodes = {node: i + offset for node, i in zip(ids[name], tokens)}
+            roles.setdefault((nodes["trigger"], name), []).append((nodes.get("prep", nodes[role_of[name]]), nodes[role_of[name]]))
     return roles
 
 
@@ -362,12 +406,12 @@ def _argument_head(token: Token | None, trigger: Token, lex: EventRules) -> Toke
     return token
 
 
-def _clause_entities(trigger: Token, labels: frozenset[str]) -> list[Span]:
-    """Entities of the given labels inside the trigger's subtree, not inside a nested clause."""
-    subtree = list(trigger.subtree)
-    lo, hi = subtree[0].i, subtree[-1].i
+def _clause_entities(trigger: Token, labels: frozenset[str], ents: tuple[Span, ...]) -> list[Span]:
+    """Entities of the given labels (of the document's `ents`) inside the trigger's subtree, not
+    inside a nested clause."""
+    lo, hi = trigger.left_edge.i, trigger.right_edge.i
     out = []
-    for ent in trigger.doc.ents:
+    for ent in ents:
         if ent.label_ not in labels or ent.start < lo or ent.end - 1 > hi:
             continue
         tok = ent.root
@@ -509,7 +553,8 @@ def _modality(trigger: Token, lex: EventRules, sentence: Span):
         prev = node
     for tok in sentence:
         # "according to Reuters": the phrase's last word governs the source.
-        phrase = next((p for p in lex.words["according_to"] if sentence.doc[tok.i:tok.i + len(p.split())].text.lower() == p), None)
+        phrase = next((p for p in lex.words["according_to"] if p.split()[0] == tok.lower_
+                       and sentence.doc[tok.i:tok.i + len(p.split())].text.lower() == p), None)
         if phrase:
             last = tok.doc[tok.i + len(phrase.split()) - 1]
             objs = _children(last, "pobj") or _children(tok, "pobj")
@@ -704,7 +749,8 @@ def _mention_index(doc: SpacyDoc) -> dict[int, dict]:
     return {m["start_char"]: m for m in sorted(rows, key=lambda m: m["end_char"] - m["start_char"])}
 
 
-def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules) -> Token | Span | None:
+def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules,
+                 sentences: list[Span] | None = None) -> Token | Span | None:
     """An argument as the participant it names: a demonstrative ("that") names none; a personal
     pronoun stands for the nearest entity mention before it, in its sentence or the two before, of
     a compatible kind ("they": an organization, country or group; "he": a person), a subject
@@ -721,7 +767,7 @@ def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules) -> 
         labels = lex.words["group_labels"]
     else:
         return None  # "I", "we", "you": the writer or the reader, no participant the text names
-    sentences = list(doc.sents)
+    sentences = sentences if sentences is not None else list(doc.sents)
     index = next(i for i, s in enumerate(sentences) if s.start <= token.i < s.end)
     earliest = sentences[max(0, index - 2)].start
     mentions = doc.spans[MENTIONS] if MENTIONS in doc.spans else []
@@ -731,14 +777,35 @@ def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules) -> 
     return subjects[-1] if subjects else before[-1] if before else None
 
 
-def _matches(doc: SpacyDoc, matcher: Matcher, lex: EventRules) -> dict[int, dict[str, str]]:
-    """token index -> {word class: event type} from the trigger patterns."""
-    out: dict[int, dict[str, str]] = {}
-    for key, start, _ in matcher(doc):
-        cls, token = doc.vocab.strings[key], doc[start]
+def _matches(token: Token, matcher: Matcher, lex: EventRules) -> dict[str, str]:
+    """{word class: event type} the trigger patterns (each one token) give the token."""
+    out: dict[str, str] = {}
+    for key, _, _ in matcher(token.doc[token.i:token.i + 1]):
+        cls = token.vocab.strings[key]
         etype = lex.trigger_type(cls, token.lemma_, token.lower_) if cls == "NOUN" else lex.trigger_type(cls, token.lemma_)
         if etype:
-            out.setdefault(start, {}).setdefault(cls, etype)
+            out.setdefault(cls, etype)
+    return out
+
+
+def _candidates(doc: SpacyDoc, sentences: list[Span], lex: EventRules) -> list[tuple[int, Span, list[int]]]:
+    """(sentence index, sentence, token indices) of the sentences holding a token whose lemma or form
+    some trigger rule starts with: only those tokens can trigger, and the matchers read only those
+    sentences (most sentences of most documents hold none)."""
+    if not len(doc):
+        return []
+    words = doc.to_array([LEMMA, LOWER])
+    keys = lex.first_word_keys
+    found = keys[numpy.minimum(numpy.searchsorted(keys, words), len(keys) - 1)] == words
+    hits = numpy.flatnonzero(found[:, 0] | found[:, 1]).tolist()
+    out, s = [], 0
+    for i in hits:
+        while sentences[s].end <= i:
+            s += 1
+        if out and out[-1][0] == s:
+            out[-1][2].append(i)
+        else:
+            out.append((s, sentences[s], [i]))
     return out
 
 
@@ -747,57 +814,67 @@ def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None,
     """(trigger span, event) for every event the document tells, in document order. `matcher` and
     `roles_matcher` are `lex.matcher(doc.vocab)` and `role_matcher(lex, doc.vocab)`, built once by
     the component."""
+    sentences = list(doc.sents)
+    candidates = _candidates(doc, sentences, lex)
+    if not candidates:
+        return []
+    matcher = matcher or lex.matcher(doc.vocab)
+    triggers = []
+    for s_index, sentence, indices in candidates:
+        for i in indices:
+            trigger = _trigger(doc[i], lex, _matches(doc[i], matcher, lex))
+            if trigger:
+                triggers.append((s_index, sentence, doc[i], trigger))
+    if not triggers:
+        return []
     entities_by_start = _mention_index(doc)
-    matched = _matches(doc, matcher or lex.matcher(doc.vocab), lex)
-    roles = _role_matches(doc, roles_matcher or role_matcher(lex, doc.vocab), lex)
+    ents = doc.ents
+    roles = _role_matches(_role_spans([token for _, _, token, _ in triggers], lex),
+                          roles_matcher or role_matcher(lex, doc.vocab), lex)
     found = []
-    for s_index, sentence in enumerate(doc.sents):
-        for token in sentence:
-            trigger = _trigger(token, lex, matched.get(token.i, {}))
-            if not trigger:
-                continue
-            etype, first, last, trigger_mode = trigger
-            etype, trigger_mode = _in_context(token, etype, trigger_mode, sentence, lex)
-            if etype in lex.casualty_types and _non_violent(token, lex, sentence):
-                continue
-            if _no_specific_event(token, lex) or _unrealised(token, lex):
-                continue
-            actor_tok, target_tok = _arguments(token, etype, lex, roles)
-            actor, target = _participant(actor_tok, doc, lex), _participant(target_tok, doc, lex)
-            # A pronoun resolved to a mention is that mention; its own token is no argument head.
-            actor_tok = actor if isinstance(actor, Token) else None
-            target_tok = target if isinstance(target, Token) else target.root if target is not None else None
-            actor = _phrase(actor) if isinstance(actor, Token) else actor
-            if actor is None and etype in lex.actor_needed and token.pos_ in ("NOUN", "PROPN"):
-                continue  # "the threat of terrorism": a danger, not someone's threat
-            target = _phrase(target) if isinstance(target, Token) else target
-            places = [p for p in _clause_entities(token, lex.words["place_labels"])
-                      if _is_place_phrase(p, lex) and _attached_to(p.root.head.head, token)
-                      and not _inside(p, actor) and not _inside(p, target)]
-            dates = _clause_entities(token, lex.words["date_labels"])
-            modality, negated, source = _modality(token, lex, sentence)
-            fatalities, injured = _casualties(token, target_tok, lex) if etype in lex.casualty_types else (None, None)
-            lo, hi = (first, last) if first.i <= last.i else (last, first)
-            actor_ent, target_ent = _entity_for(actor, entities_by_start), _entity_for(target, entities_by_start)
-            location = places[0] if places else _place_noun(token, lex)
-            if location is None and _names_a_town(actor_tok, token, actor_ent, lex):
-                # "the Birmingham pub bombings": a town before the noun is where, not who;
-                # a country ("US strikes") stays the actor.
-                location, actor, actor_ent = actor, None, None
-            location_ent = _entity_for(location, entities_by_start)
-            confidence = 0.5 + 0.15 * (actor is not None) + 0.15 * (target is not None) + 0.1 * (token.pos_ == "VERB")
-            event = EventMention(
-                event_type=etype, trigger_lemma=token.lemma_.lower(), mode=trigger_mode or _mode(token, etype, lex),
-                sentence=sentence, sentence_index=s_index, actor=actor, target=target, location=location,
-                date=dates[0] if dates else None,
-                actor_mention=actor_ent["span"] if actor_ent else None,
-                target_mention=target_ent["span"] if target_ent else None,
-                location_mention=location_ent["span"] if location_ent else None,
-                actor_mentions=_coordinated_mentions(actor, actor_ent, doc),
-                target_mentions=_coordinated_mentions(target, target_ent, doc),
-                modality=modality, negated=negated, attribution_source=source, fatalities=fatalities,
-                injured=injured, quad_class=lex.quad_class[etype], intensity=lex.intensity[etype],
-                confidence=round(min(confidence, 1.0), 2),
-                definite=len(doc[lo.i:hi.i + 1]) == 1 and lo.i > 0 and doc[lo.i - 1].lower_ in lex.words["definite_determiners"])
-            found.append((doc[lo.i:hi.i + 1], event))
+    for s_index, sentence, token, trigger in triggers:
+        etype, first, last, trigger_mode = trigger
+        etype, trigger_mode = _in_context(token, etype, trigger_mode, sentence, lex)
+        if etype in lex.casualty_types and _non_violent(token, lex, sentence):
+            continue
+        if _no_specific_event(token, lex) or _unrealised(token, lex):
+            continue
+        actor_tok, target_tok = _arguments(token, etype, lex, roles)
+        actor, target = _participant(actor_tok, doc, lex, sentences), _participant(target_tok, doc, lex, sentences)
+        # A pronoun resolved to a mention is that mention; its own token is no argument head.
+        actor_tok = actor if isinstance(actor, Token) else None
+        target_tok = target if isinstance(target, Token) else target.root if target is not None else None
+        actor = _phrase(actor) if isinstance(actor, Token) else actor
+        if actor is None and etype in lex.actor_needed and token.pos_ in ("NOUN", "PROPN"):
+            continue  # "the threat of terrorism": a danger, not someone's threat
+        target = _phrase(target) if isinstance(target, Token) else target
+        places = [p for p in _clause_entities(token, lex.words["place_labels"], ents)
+                  if _is_place_phrase(p, lex) and _attached_to(p.root.head.head, token)
+                  and not _inside(p, actor) and not _inside(p, target)]
+        dates = _clause_entities(token, lex.words["date_labels"], ents)
+        modality, negated, source = _modality(token, lex, sentence)
+        fatalities, injured = _casualties(token, target_tok, lex) if etype in lex.casualty_types else (None, None)
+        lo, hi = (first, last) if first.i <= last.i else (last, first)
+        actor_ent, target_ent = _entity_for(actor, entities_by_start), _entity_for(target, entities_by_start)
+        location = places[0] if places else _place_noun(token, lex)
+        if location is None and _names_a_town(actor_tok, token, actor_ent, lex):
+            # "the Birmingham pub bombings": a town before the noun is where, not who;
+            # a country ("US strikes") stays the actor.
+            location, actor, actor_ent = actor, None, None
+        location_ent = _entity_for(location, entities_by_start)
+        confidence = 0.5 + 0.15 * (actor is not None) + 0.15 * (target is not None) + 0.1 * (token.pos_ == "VERB")
+        event = EventMention(
+            event_type=etype, trigger_lemma=token.lemma_.lower(), mode=trigger_mode or _mode(token, etype, lex),
+            sentence=sentence, sentence_index=s_index, actor=actor, target=target, location=location,
+            date=dates[0] if dates else None,
+            actor_mention=actor_ent["span"] if actor_ent else None,
+            target_mention=target_ent["span"] if target_ent else None,
+            location_mention=location_ent["span"] if location_ent else None,
+            actor_mentions=_coordinated_mentions(actor, actor_ent, doc),
+            target_mentions=_coordinated_mentions(target, target_ent, doc),
+            modality=modality, negated=negated, attribution_source=source, fatalities=fatalities,
+            injured=injured, quad_class=lex.quad_class[etype], intensity=lex.intensity[etype],
+            confidence=round(min(confidence, 1.0), 2),
+            definite=len(doc[lo.i:hi.i + 1]) == 1 and lo.i > 0 and doc[lo.i - 1].lower_ in lex.words["definite_determiners"])
+        found.append((doc[lo.i:hi.i + 1], event))
     return found
