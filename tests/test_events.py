@@ -237,6 +237,14 @@ def test_deaths_by_illness_accident_or_weather_are_not_assaults(text):
     assert not [e for e in _events(text) if e[1] == "ASSAULT"]
 
 
+def test_an_accidental_blast_told_again_is_still_an_accident():
+    told_again = "Seven workers were hurt when a gas cylinder exploded at the plant on Thursday. " \
+                 "The explosion occurred at a factory in the industrial estate."
+    assert not [e for e in _events(told_again) if e[1] == "ASSAULT"]
+    bombing = "A car bomb exploded in the crowded market on Thursday. The explosion killed five people."
+    assert "explosion" in [e[0] for e in _events(bombing) if e[1] == "ASSAULT"]
+
+
 def test_the_death_of_a_person_and_storming_gunmen_stay_assaults():
     assert [e for e in _events("The bombing was revenge for the death of an IRA volunteer.") if e[0] == "death"]
     assert [e for e in _events("Gunmen stormed a police centre, killing 41 trainees.") if e[0] == "killing"]

@@ -34,6 +34,8 @@ _ARG_STOP_DEPS = {"relcl", "acl", "appos", "punct", "advcl", "prep", "cc_", "mar
 """An argument's phrase stops before these: clauses, prepositions, appositions."""
 _WH_TAGS = {"WRB", "WP", "WDT"}
 """Wh-words ("why", "what", "which"): a clause they open asks a question."""
+_ANAPHOR_REACH = 2
+"""A definite event noun refers back at most this many sentences."""
 _PARTICLE_REACH = 2
 """A particle further than this many tokens from its verb types the verb but is not part of the trigger."""
 
@@ -478,6 +480,12 @@ def _negated_phrase(head: Token, lex: EventRules) -> bool:
         c.dep_ == "det" and c.lower_ in lex.words["negating_determiners"] for c in head.children)
 
 
+def _refers_back(trigger: Token, lex: EventRules) -> bool:
+    """A definite event noun ("the explosion", "this blast"): it names an event told before."""
+    return trigger.pos_ in ("NOUN", "PROPN") and any(
+        c.dep_ == "det" and c.lower_ in lex.words["definite_determiners"] for c in trigger.children)
+
+
 def _no_specific_event(trigger: Token, lex: EventRules) -> bool:
     """An event noun that names no event that happened: "all the death, displacement, and
     destruction" (a predeterminer over definite event nouns sums up what the writer deplores),
@@ -832,11 +840,18 @@ def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None,
     roles = _role_matches(_role_spans([token for _, _, token, _ in triggers], lex),
                           roles_matcher or role_matcher(lex, doc.vocab), lex)
     found = []
+    accidents: list[int] = []
+    """Sentence indices of the blasts found to be accidents so far."""
     for s_index, sentence, token, trigger in triggers:
         etype, first, last, trigger_mode = trigger
         etype, trigger_mode = _in_context(token, etype, trigger_mode, sentence, lex)
         if etype in lex.casualty_types and _non_violent(token, lex, sentence):
+            if token.lemma_.lower() in lex.words["blast_lemmas"]:
+                accidents.append(s_index)
             continue
+        if accidents and s_index - accidents[-1] <= _ANAPHOR_REACH and _refers_back(token, lex) and \
+                token.lemma_.lower() in lex.words["blast_lemmas"]:
+            continue  # "a furnace exploded ... The explosion occurred at": the accident told again
         if _no_specific_event(token, lex) or _unrealised(token, lex):
             continue
         actor_tok, target_tok = _arguments(token, etype, lex, roles)
