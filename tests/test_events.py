@@ -384,10 +384,11 @@ def test_negation_reads_the_whole_noun_phrase(text, trigger, negated):
     "All the death and destruction of those years is on their hands.",
     "Normal procedure for any attack on civilian targets was to give a warning.",
     "Such bombings had never happened on American soil.",
+    "Such street-level bombings targeting crowds had not taken place on American soil.",
     "Two accidental explosions killed seven militants in Kandahar.",
     "We will counter the threat of terrorism in the region.",
     "The intentionality criterion is met.",
-], ids=["summing-up", "any-attack", "such-bombings", "accidental", "threat-as-danger", "criterion-met"])
+], ids=["summing-up", "any-attack", "such-bombings", "such-bombings-targeting", "accidental", "threat-as-danger", "criterion-met"])
 def test_no_event_is_told(text):
     assert [e for e in _events(text) if e[1] in ("ASSAULT", "THREATEN", "CONSULT")] == []
 

@@ -489,7 +489,10 @@ def _refers_back(trigger: Token, lex: EventRules) -> bool:
 def _no_specific_event(trigger: Token, lex: EventRules) -> bool:
     """An event noun that names no event that happened: "all the death, displacement, and
     destruction" (a predeterminer over definite event nouns sums up what the writer deplores),
-    "any attack on non-military targets", "such bombings" (a kind of event)."""
+    "any attack on non-military targets", "such bombings" (a kind of event); and a participle
+    describing such a noun ("such bombings targeting crowds")."""
+    if _is_verb(trigger) and trigger.dep_ == "acl" and trigger.head.i != trigger.i:
+        trigger = trigger.head
     head = _first_conjunct(trigger)
     if head.pos_ not in ("NOUN", "PROPN") or trigger.pos_ not in ("NOUN", "PROPN"):
         return False
