@@ -419,8 +419,9 @@ def test_what_was_done_stays_an_event(text, trigger):
     ("They asked why the troops were still there.", False),
     ("I want the highest levels of paradise, I want to be able to see it.", False),
     ("The minister asked the rebels to lay down their arms.", True),
+    ("The rebels will ask for a ceasefire if the talks fail.", True),
     ("The PMF militias want the US to withdraw.", True),
-], ids=["asked-if", "demanded-to-know", "asked-why", "a-wish-of-ones-own", "asked-to-act", "want-them-to-act"])
+], ids=["asked-if", "demanded-to-know", "asked-why", "a-wish-of-ones-own", "asked-to-act", "asked-for-on-a-condition", "want-them-to-act"])
 def test_a_question_is_no_request(text, is_request):
     assert any(e[1] == "REQUEST" for e in _events(text)) is is_request
 

@@ -100,7 +100,11 @@ def _is_verb(token: Token) -> bool:
 
 def _asks_a_question(verb: Token, lex: EventRules) -> bool:
     """The verb's complement is a question, not an act asked for: a clause opened by if/whether or a
-    wh-word ("asked him whether ...", "asked why ..."), or a to-clause of knowing ("demanded to know")."""
+    wh-word ("asked him whether ...", "asked why ..."), or a to-clause of knowing ("demanded to know").
+    With an act asked for ("ask for a ceasefire if the talks fail"), an if-clause is a condition."""
+    if any((c.dep_ == "xcomp" and c.lemma_.lower() not in lex.words["knowing_verbs"])
+           or (c.dep_ == "prep" and c.lower_ in lex.words["asked_for_preps"]) for c in verb.children):
+        return False
     for child in verb.children:
         if child.dep_ not in ("ccomp", "advcl", "xcomp") or child.i < verb.i:
             continue
