@@ -237,6 +237,14 @@ def test_deaths_by_illness_accident_or_weather_are_not_assaults(text):
     assert not [e for e in _events(text) if e[1] == "ASSAULT"]
 
 
+def test_an_accidental_blast_told_again_is_still_an_accident():
+    told_again = "Seven workers were hurt when a gas cylinder exploded at the plant on Thursday. " \
+                 "The explosion occurred at a factory in the industrial estate."
+    assert not [e for e in _events(told_again) if e[1] == "ASSAULT"]
+    bombing = "A car bomb exploded in the crowded market on Thursday. The explosion killed five people."
+    assert "explosion" in [e[0] for e in _events(bombing) if e[1] == "ASSAULT"]
+
+
 def test_the_death_of_a_person_and_storming_gunmen_stay_assaults():
     assert [e for e in _events("The bombing was revenge for the death of an IRA volunteer.") if e[0] == "death"]
     assert [e for e in _events("Gunmen stormed a police centre, killing 41 trainees.") if e[0] == "killing"]
@@ -376,12 +384,46 @@ def test_negation_reads_the_whole_noun_phrase(text, trigger, negated):
     "All the death and destruction of those years is on their hands.",
     "Normal procedure for any attack on civilian targets was to give a warning.",
     "Such bombings had never happened on American soil.",
+    "Such street-level bombings targeting crowds had not taken place on American soil.",
     "Two accidental explosions killed seven militants in Kandahar.",
     "We will counter the threat of terrorism in the region.",
     "The intentionality criterion is met.",
-], ids=["summing-up", "any-attack", "such-bombings", "accidental", "threat-as-danger", "criterion-met"])
+], ids=["summing-up", "any-attack", "such-bombings", "such-bombings-targeting", "accidental", "threat-as-danger", "criterion-met"])
 def test_no_event_is_told(text):
     assert [e for e in _events(text) if e[1] in ("ASSAULT", "THREATEN", "CONSULT")] == []
+
+
+@pytest.mark.parametrize("text,trigger", [
+    ("Three militants tried to plant a bomb along the road.", "plant"),
+    ("The planners intended to intimidate the public.", "intimidate"),
+    ("Police fired tear gas to disperse the crowd.", "disperse"),
+    ("Your intention was to destroy America.", "destroy"),
+    ("The bombs were intended to inflict damage on buildings.", "damage"),
+], ids=["attempt", "intent-verb", "purpose", "intent-noun", "intended-event-noun"])
+def test_what_someone_meant_to_do_is_no_event(text, trigger):
+    assert trigger not in [e[0] for e in _events(text)]
+
+
+@pytest.mark.parametrize("text,trigger", [
+    ("Militants planted a bomb along the road.", "planted"),
+    ("The gun was later used to kill a police officer.", "kill"),
+    ("Police fired tear gas to disperse the crowd.", "fired"),
+], ids=["done", "means-used", "the-act-beside-its-purpose"])
+def test_what_was_done_stays_an_event(text, trigger):
+    assert trigger in [e[0] for e in _events(text)]
+
+
+@pytest.mark.parametrize("text,is_request", [
+    ("Hayden asked the agent if there was any evidence.", False),
+    ("Lawmakers have demanded to know why he was not watched.", False),
+    ("They asked why the troops were still there.", False),
+    ("I want the highest levels of paradise, I want to be able to see it.", False),
+    ("The minister asked the rebels to lay down their arms.", True),
+    ("The rebels will ask for a ceasefire if the talks fail.", True),
+    ("The PMF militias want the US to withdraw.", True),
+], ids=["asked-if", "demanded-to-know", "asked-why", "a-wish-of-ones-own", "asked-to-act", "asked-for-on-a-condition", "want-them-to-act"])
+def test_a_question_is_no_request(text, is_request):
+    assert any(e[1] == "REQUEST" for e in _events(text)) is is_request
 
 
 def test_topics_are_not_targets_and_counterparts_are():

@@ -11,12 +11,15 @@ participle describes), location and date (entities of the trigger's clause, not 
 own; with no named place, a place noun: "inside the training centre"). Pronouns stand for the
 nearest compatible entity mention or for nothing. Modality: asserted, reported (an attribution verb
 or "according to"), hypothetical (would/could/if/want-to/likely) or demanded; negation from the
-trigger's, its governor's or its noun phrase's negators ("no casualties or damage").
+trigger's, its governor's or its noun phrase's negators ("no casualties or damage"). What someone
+only meant to do ("tried to plant a bomb", "tear gas to disperse the crowd") is no event.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy
+from spacy.attrs import DEP, ENT_IOB, ENT_KB_ID, ENT_TYPE, HEAD, LEMMA, LOWER, MORPH, NORM, ORTH, POS, SENT_START, SPACY, TAG
 from spacy.tokens import Doc as SpacyDoc
 from spacy.matcher import DependencyMatcher, Matcher
 from spacy.tokens import Span, Token
@@ -29,6 +32,10 @@ from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES
 _SUBJECTS = {"nsubj", "csubj"}
 _ARG_STOP_DEPS = {"relcl", "acl", "appos", "punct", "advcl", "prep", "cc_", "mark", "dep", "parataxis"}
 """An argument's phrase stops before these: clauses, prepositions, appositions."""
+_WH_TAGS = {"WRB", "WP", "WDT"}
+"""Wh-words ("why", "what", "which"): a clause they open asks a question."""
+_ANAPHOR_REACH = 2
+"""A definite event noun refers back at most this many sentences."""
 _PARTICLE_REACH = 2
 """A particle further than this many tokens from its verb types the verb but is not part of the trigger."""
 
@@ -91,6 +98,25 @@ def _is_verb(token: Token) -> bool:
     return token.pos_ in ("VERB", "AUX") or token.tag_.startswith("VB")
 
 
+def _asks_a_question(verb: Token, lex: EventRules) -> bool:
+    """The verb's complement is a question, not an act asked for: a clause opened by if/whether or a
+    wh-word ("asked him whether ...", "asked why ..."), or a to-clause of knowing ("demanded to know").
+    With an act asked for ("ask for a ceasefire if the talks fail"), an if-clause is a condition."""
+    if any((c.dep_ == "xcomp" and c.lemma_.lower() not in lex.words["knowing_verbs"])
+           or (c.dep_ == "prep" and c.lower_ in lex.words["asked_for_preps"]) for c in verb.children):
+        return False
+    for child in verb.children:
+        if child.dep_ not in ("ccomp", "advcl", "xcomp") or child.i < verb.i:
+            continue
+        if child.dep_ == "xcomp" and child.lemma_.lower() in lex.words["knowing_verbs"]:
+            return True
+        if child.dep_ in ("ccomp", "advcl") and any(
+                (g.dep_ == "mark" and g.lower_ in lex.words["question_marks"]) or (g.tag_ in _WH_TAGS and g.i < child.i)
+                for g in child.children):
+            return True
+    return False
+
+
 def _trigger(token: Token, lex: EventRules, matched: dict[str, str]) -> tuple[str, Token, Token, str | None] | None:
     """(type, first token, last token, mode if the trigger itself says it) when the token
     triggers an event; `matched` maps a word class to the type the trigger patterns give the token."""
@@ -113,7 +139,9 @@ def _trigger(token: Token, lex: EventRules, matched: dict[str, str]) -> tuple[st
         if lemma in lex.words["want_verbs"]:
             # "want the US to withdraw": a demand on someone else, not a wish of one's own.
             for child in token.children:
-                if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and any(g.dep_ in _SUBJECTS for g in child.children)):
+                # A complement clause follows its verb: one before it is a clause of its own
+                # ("I want X, I want to be able to ...").
+                if child.i > token.i and (child.dep_ == "ccomp" or (child.dep_ == "xcomp" and any(g.dep_ in _SUBJECTS for g in child.children))):
                     return lex.demand_type, token, token, None
             return None
         if lemma in lex.words["clause_heads"] and _children(token, "xcomp"):
@@ -122,6 +150,8 @@ def _trigger(token: Token, lex: EventRules, matched: dict[str, str]) -> tuple[st
         if token.pos_ == "AUX":
             return None
         etype = matched.get("VERB")
+        if etype == lex.demand_type and _asks_a_question(token, lex):
+            return None  # "asked the agent if there was evidence", "demanded to know why": a question
         if etype and etype not in lex.told_by_modifiers and token.dep_ in ("amod", "compound"):
             return None  # a participle describing a noun ("UAE-backed forces") tells no new event
         return (etype, token, token, None) if etype else None
@@ -172,14 +202,56 @@ Roles = dict[tuple[int, str], list[tuple[int, int]]]
 """(trigger index, role rule) -> (preposition index, argument index) of every match of roles.jsonl."""
 
 
-def _role_matches(doc: SpacyDoc, matcher: DependencyMatcher, lex: EventRules) -> Roles:
+def _role_spans(triggers: list[Token], lex: EventRules) -> list[Span]:
+    """The stretches of text the role rules must read: a rule's nodes hang below its trigger, so the
+    subtrees of the triggers that have a child a rule asks for, joined where they overlap."""
+    deps = lex.role_child_deps
+    edges = sorted((t.left_edge.i, t.right_edge.i + 1) for t in triggers
+                   if deps is None or any(c.dep_ in deps for c in t.children))
+    spans: list[list[int]] = []
+    for lo, hi in edges:
+        if spans and lo < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], hi)
+        else:
+            spans.append([lo, hi])
+    return [triggers[0].doc[lo:hi] for lo, hi in spans]
+
+
+_SUB_DOC_ATTRS = (ORTH, SPACY, LEMMA, NORM, POS, TAG, MORPH, DEP, HEAD, ENT_IOB, ENT_TYPE, ENT_KB_ID, SENT_START)
+"""What a role rule may ask of a token, copied into the Doc of a span (`_sub_doc`)."""
+
+
+def _sub_doc(span: Span, array: numpy.ndarray) -> SpacyDoc:
+    """The span as a Doc of its own, every token as in the document (`array`: its
+    `_SUB_DOC_ATTRS`); a token whose head lies outside becomes a root. (Span.as_doc does the same
+    but reads every entity of the document each time.)"""
+    part = array[span.start:span.end].copy()
+    head, iob = _SUB_DOC_ATTRS.index(HEAD), _SUB_DOC_ATTRS.index(ENT_IOB)
+    offsets = part[:, head].astype(numpy.int64)  # relative heads, stored as unsigned
+    outside = (numpy.arange(len(part)) + offsets < 0) | (numpy.arange(len(part)) + offsets >= len(part))
+    part[outside, head] = 0
+    if len(part) and part[0, iob] == 1:
+        part[0, iob] = 3  # an entity begun before the span begins in it
+    sub = SpacyDoc(span.doc.vocab, words=[t.text for t in span])
+    return sub.from_array(list(_SUB_DOC_ATTRS), part)
+
+
+def _role_matches(spans: list[Span], matcher: DependencyMatcher, lex: EventRules) -> Roles:
+    """The role rules' matches in the spans: each matched as a Doc of its own (the document's token
+    arrays read once), so the matcher reads only the text around the triggers."""
     roles: Roles = {}
+    if not spans:
+        return roles
     ids = {name: [n["RIGHT_ID"] for n in pattern] for name, _, pattern in lex.role_patterns}
     role_of = {name: role for name, role, _ in lex.role_patterns}
-    for key, tokens in matcher(doc):
-        name = doc.vocab.strings[key]
-        nodes = dict(zip(ids[name], tokens))
-        roles.setdefault((nodes["trigger"], name), []).append((nodes.get("prep", nodes[role_of[name]]), nodes[role_of[name]]))
+    doc = spans[0].doc
+    array = doc.to_array(list(_SUB_DOC_ATTRS))
+    for span in spans:
+        offset = span.start
+        for key, tokens in matcher(_sub_doc(span, array)):
+            name = doc.vocab.strings[key]
+            nodes = {node: i + offset for node, i in zip(ids[name], tokens)}
+            roles.setdefault((nodes["trigger"], name), []).append((nodes.get("prep", nodes[role_of[name]]), nodes[role_of[name]]))
     return roles
 
 
@@ -340,12 +412,12 @@ def _argument_head(token: Token | None, trigger: Token, lex: EventRules) -> Toke
     return token
 
 
-def _clause_entities(trigger: Token, labels: frozenset[str]) -> list[Span]:
-    """Entities of the given labels inside the trigger's subtree, not inside a nested clause."""
-    subtree = list(trigger.subtree)
-    lo, hi = subtree[0].i, subtree[-1].i
+def _clause_entities(trigger: Token, labels: frozenset[str], ents: tuple[Span, ...]) -> list[Span]:
+    """Entities of the given labels (of the document's `ents`) inside the trigger's subtree, not
+    inside a nested clause."""
+    lo, hi = trigger.left_edge.i, trigger.right_edge.i
     out = []
-    for ent in trigger.doc.ents:
+    for ent in ents:
         if ent.label_ not in labels or ent.start < lo or ent.end - 1 > hi:
             continue
         tok = ent.root
@@ -412,10 +484,19 @@ def _negated_phrase(head: Token, lex: EventRules) -> bool:
         c.dep_ == "det" and c.lower_ in lex.words["negating_determiners"] for c in head.children)
 
 
+def _refers_back(trigger: Token, lex: EventRules) -> bool:
+    """A definite event noun ("the explosion", "this blast"): it names an event told before."""
+    return trigger.pos_ in ("NOUN", "PROPN") and any(
+        c.dep_ == "det" and c.lower_ in lex.words["definite_determiners"] for c in trigger.children)
+
+
 def _no_specific_event(trigger: Token, lex: EventRules) -> bool:
     """An event noun that names no event that happened: "all the death, displacement, and
     destruction" (a predeterminer over definite event nouns sums up what the writer deplores),
-    "any attack on non-military targets", "such bombings" (a kind of event)."""
+    "any attack on non-military targets", "such bombings" (a kind of event); and a participle
+    describing such a noun ("such bombings targeting crowds")."""
+    if _is_verb(trigger) and trigger.dep_ == "acl" and trigger.head.i != trigger.i:
+        trigger = trigger.head
     head = _first_conjunct(trigger)
     if head.pos_ not in ("NOUN", "PROPN") or trigger.pos_ not in ("NOUN", "PROPN"):
         return False
@@ -424,6 +505,26 @@ def _no_specific_event(trigger: Token, lex: EventRules) -> bool:
     definite = any(c.dep_ in ("det", "poss") and c.lower_ in lex.words["definite_determiners"] for c in kids)
     generic = any(c.dep_ in ("det", "predet", "amod") and c.lower_ in lex.words["generic_determiners"] for c in kids)
     return summing and definite or generic
+
+
+def _unrealised(trigger: Token, lex: EventRules) -> bool:
+    """An event told only as what someone meant to bring about: "tried to plant a bomb", "an
+    intention to coerce", "IEDs to target security forces", "intended to inflict damage". The to-clause
+    of an intent (intent_heads) or of a purpose says what was aimed at, not that it happened."""
+    verb = trigger
+    if not _is_verb(trigger):
+        if trigger.dep_ != "dobj" or not _is_verb(trigger.head):
+            return False
+        verb = trigger.head  # "to inflict damage", "to carry out an attack": the verb's event noun
+    verb = _first_conjunct(verb)  # "to kill or maim"
+    if not _infinitive(verb) or verb.head.i == verb.i:
+        return False
+    head = verb.head
+    if verb.dep_ == "advcl":
+        return True  # a purpose: "fired tear gas to disperse the crowd"
+    if verb.dep_ == "xcomp" and head.lemma_.lower() == "be":
+        head = next(iter(_children(head, "nsubj")), head)  # "the intention was to destroy"
+    return verb.dep_ in ("xcomp", "ccomp", "acl") and head.lemma_.lower() in lex.words["intent_heads"]
 
 
 def _modality(trigger: Token, lex: EventRules, sentence: Span):
@@ -467,7 +568,8 @@ def _modality(trigger: Token, lex: EventRules, sentence: Span):
         prev = node
     for tok in sentence:
         # "according to Reuters": the phrase's last word governs the source.
-        phrase = next((p for p in lex.words["according_to"] if sentence.doc[tok.i:tok.i + len(p.split())].text.lower() == p), None)
+        phrase = next((p for p in lex.words["according_to"] if p.split()[0] == tok.lower_
+                       and sentence.doc[tok.i:tok.i + len(p.split())].text.lower() == p), None)
         if phrase:
             last = tok.doc[tok.i + len(phrase.split()) - 1]
             objs = _children(last, "pobj") or _children(tok, "pobj")
@@ -662,7 +764,8 @@ def _mention_index(doc: SpacyDoc) -> dict[int, dict]:
     return {m["start_char"]: m for m in sorted(rows, key=lambda m: m["end_char"] - m["start_char"])}
 
 
-def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules) -> Token | Span | None:
+def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules,
+                 sentences: list[Span] | None = None) -> Token | Span | None:
     """An argument as the participant it names: a demonstrative ("that") names none; a personal
     pronoun stands for the nearest entity mention before it, in its sentence or the two before, of
     a compatible kind ("they": an organization, country or group; "he": a person), a subject
@@ -679,7 +782,7 @@ def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules) -> 
         labels = lex.words["group_labels"]
     else:
         return None  # "I", "we", "you": the writer or the reader, no participant the text names
-    sentences = list(doc.sents)
+    sentences = sentences if sentences is not None else list(doc.sents)
     index = next(i for i, s in enumerate(sentences) if s.start <= token.i < s.end)
     earliest = sentences[max(0, index - 2)].start
     mentions = doc.spans[MENTIONS] if MENTIONS in doc.spans else []
@@ -689,14 +792,35 @@ def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules) -> 
     return subjects[-1] if subjects else before[-1] if before else None
 
 
-def _matches(doc: SpacyDoc, matcher: Matcher, lex: EventRules) -> dict[int, dict[str, str]]:
-    """token index -> {word class: event type} from the trigger patterns."""
-    out: dict[int, dict[str, str]] = {}
-    for key, start, _ in matcher(doc):
-        cls, token = doc.vocab.strings[key], doc[start]
+def _matches(token: Token, matcher: Matcher, lex: EventRules) -> dict[str, str]:
+    """{word class: event type} the trigger patterns (each one token) give the token."""
+    out: dict[str, str] = {}
+    for key, _, _ in matcher(token.doc[token.i:token.i + 1]):
+        cls = token.vocab.strings[key]
         etype = lex.trigger_type(cls, token.lemma_, token.lower_) if cls == "NOUN" else lex.trigger_type(cls, token.lemma_)
         if etype:
-            out.setdefault(start, {}).setdefault(cls, etype)
+            out.setdefault(cls, etype)
+    return out
+
+
+def _candidates(doc: SpacyDoc, sentences: list[Span], lex: EventRules) -> list[tuple[int, Span, list[int]]]:
+    """(sentence index, sentence, token indices) of the sentences holding a token whose lemma or form
+    some trigger rule starts with: only those tokens can trigger, and the matchers read only those
+    sentences (most sentences of most documents hold none)."""
+    if not len(doc):
+        return []
+    words = doc.to_array([LEMMA, LOWER])
+    keys = lex.first_word_keys
+    found = keys[numpy.minimum(numpy.searchsorted(keys, words), len(keys) - 1)] == words
+    hits = numpy.flatnonzero(found[:, 0] | found[:, 1]).tolist()
+    out, s = [], 0
+    for i in hits:
+        while sentences[s].end <= i:
+            s += 1
+        if out and out[-1][0] == s:
+            out[-1][2].append(i)
+        else:
+            out.append((s, sentences[s], [i]))
     return out
 
 
@@ -705,57 +829,74 @@ def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None,
     """(trigger span, event) for every event the document tells, in document order. `matcher` and
     `roles_matcher` are `lex.matcher(doc.vocab)` and `role_matcher(lex, doc.vocab)`, built once by
     the component."""
+    sentences = list(doc.sents)
+    candidates = _candidates(doc, sentences, lex)
+    if not candidates:
+        return []
+    matcher = matcher or lex.matcher(doc.vocab)
+    triggers = []
+    for s_index, sentence, indices in candidates:
+        for i in indices:
+            trigger = _trigger(doc[i], lex, _matches(doc[i], matcher, lex))
+            if trigger:
+                triggers.append((s_index, sentence, doc[i], trigger))
+    if not triggers:
+        return []
     entities_by_start = _mention_index(doc)
-    matched = _matches(doc, matcher or lex.matcher(doc.vocab), lex)
-    roles = _role_matches(doc, roles_matcher or role_matcher(lex, doc.vocab), lex)
+    ents = doc.ents
+    roles = _role_matches(_role_spans([token for _, _, token, _ in triggers], lex),
+                          roles_matcher or role_matcher(lex, doc.vocab), lex)
     found = []
-    for s_index, sentence in enumerate(doc.sents):
-        for token in sentence:
-            trigger = _trigger(token, lex, matched.get(token.i, {}))
-            if not trigger:
-                continue
-            etype, first, last, trigger_mode = trigger
-            etype, trigger_mode = _in_context(token, etype, trigger_mode, sentence, lex)
-            if etype in lex.casualty_types and _non_violent(token, lex, sentence):
-                continue
-            if _no_specific_event(token, lex):
-                continue
-            actor_tok, target_tok = _arguments(token, etype, lex, roles)
-            actor, target = _participant(actor_tok, doc, lex), _participant(target_tok, doc, lex)
-            # A pronoun resolved to a mention is that mention; its own token is no argument head.
-            actor_tok = actor if isinstance(actor, Token) else None
-            target_tok = target if isinstance(target, Token) else target.root if target is not None else None
-            actor = _phrase(actor) if isinstance(actor, Token) else actor
-            if actor is None and etype in lex.actor_needed and token.pos_ in ("NOUN", "PROPN"):
-                continue  # "the threat of terrorism": a danger, not someone's threat
-            target = _phrase(target) if isinstance(target, Token) else target
-            places = [p for p in _clause_entities(token, lex.words["place_labels"])
-                      if _is_place_phrase(p, lex) and _attached_to(p.root.head.head, token)
-                      and not _inside(p, actor) and not _inside(p, target)]
-            dates = _clause_entities(token, lex.words["date_labels"])
-            modality, negated, source = _modality(token, lex, sentence)
-            fatalities, injured = _casualties(token, target_tok, lex) if etype in lex.casualty_types else (None, None)
-            lo, hi = (first, last) if first.i <= last.i else (last, first)
-            actor_ent, target_ent = _entity_for(actor, entities_by_start), _entity_for(target, entities_by_start)
-            location = places[0] if places else _place_noun(token, lex)
-            if location is None and _names_a_town(actor_tok, token, actor_ent, lex):
-                # "the Birmingham pub bombings": a town before the noun is where, not who;
-                # a country ("US strikes") stays the actor.
-                location, actor, actor_ent = actor, None, None
-            location_ent = _entity_for(location, entities_by_start)
-            confidence = 0.5 + 0.15 * (actor is not None) + 0.15 * (target is not None) + 0.1 * (token.pos_ == "VERB")
-            event = EventMention(
-                event_type=etype, trigger_lemma=token.lemma_.lower(), mode=trigger_mode or _mode(token, etype, lex),
-                sentence=sentence, sentence_index=s_index, actor=actor, target=target, location=location,
-                date=dates[0] if dates else None,
-                actor_mention=actor_ent["span"] if actor_ent else None,
-                target_mention=target_ent["span"] if target_ent else None,
-                location_mention=location_ent["span"] if location_ent else None,
-                actor_mentions=_coordinated_mentions(actor, actor_ent, doc),
-                target_mentions=_coordinated_mentions(target, target_ent, doc),
-                modality=modality, negated=negated, attribution_source=source, fatalities=fatalities,
-                injured=injured, quad_class=lex.quad_class[etype], intensity=lex.intensity[etype],
-                confidence=round(min(confidence, 1.0), 2),
-                definite=len(doc[lo.i:hi.i + 1]) == 1 and lo.i > 0 and doc[lo.i - 1].lower_ in lex.words["definite_determiners"])
-            found.append((doc[lo.i:hi.i + 1], event))
+    accidents: list[int] = []
+    """Sentence indices of the blasts found to be accidents so far."""
+    for s_index, sentence, token, trigger in triggers:
+        etype, first, last, trigger_mode = trigger
+        etype, trigger_mode = _in_context(token, etype, trigger_mode, sentence, lex)
+        if etype in lex.casualty_types and _non_violent(token, lex, sentence):
+            if token.lemma_.lower() in lex.words["blast_lemmas"]:
+                accidents.append(s_index)
+            continue
+        if accidents and s_index - accidents[-1] <= _ANAPHOR_REACH and _refers_back(token, lex) and \
+                token.lemma_.lower() in lex.words["blast_lemmas"]:
+            continue  # "a furnace exploded ... The explosion occurred at": the accident told again
+        if _no_specific_event(token, lex) or _unrealised(token, lex):
+            continue
+        actor_tok, target_tok = _arguments(token, etype, lex, roles)
+        actor, target = _participant(actor_tok, doc, lex, sentences), _participant(target_tok, doc, lex, sentences)
+        # A pronoun resolved to a mention is that mention; its own token is no argument head.
+        actor_tok = actor if isinstance(actor, Token) else None
+        target_tok = target if isinstance(target, Token) else target.root if target is not None else None
+        actor = _phrase(actor) if isinstance(actor, Token) else actor
+        if actor is None and etype in lex.actor_needed and token.pos_ in ("NOUN", "PROPN"):
+            continue  # "the threat of terrorism": a danger, not someone's threat
+        target = _phrase(target) if isinstance(target, Token) else target
+        places = [p for p in _clause_entities(token, lex.words["place_labels"], ents)
+                  if _is_place_phrase(p, lex) and _attached_to(p.root.head.head, token)
+                  and not _inside(p, actor) and not _inside(p, target)]
+        dates = _clause_entities(token, lex.words["date_labels"], ents)
+        modality, negated, source = _modality(token, lex, sentence)
+        fatalities, injured = _casualties(token, target_tok, lex) if etype in lex.casualty_types else (None, None)
+        lo, hi = (first, last) if first.i <= last.i else (last, first)
+        actor_ent, target_ent = _entity_for(actor, entities_by_start), _entity_for(target, entities_by_start)
+        location = places[0] if places else _place_noun(token, lex)
+        if location is None and _names_a_town(actor_tok, token, actor_ent, lex):
+            # "the Birmingham pub bombings": a town before the noun is where, not who;
+            # a country ("US strikes") stays the actor.
+            location, actor, actor_ent = actor, None, None
+        location_ent = _entity_for(location, entities_by_start)
+        confidence = 0.5 + 0.15 * (actor is not None) + 0.15 * (target is not None) + 0.1 * (token.pos_ == "VERB")
+        event = EventMention(
+            event_type=etype, trigger_lemma=token.lemma_.lower(), mode=trigger_mode or _mode(token, etype, lex),
+            sentence=sentence, sentence_index=s_index, actor=actor, target=target, location=location,
+            date=dates[0] if dates else None,
+            actor_mention=actor_ent["span"] if actor_ent else None,
+            target_mention=target_ent["span"] if target_ent else None,
+            location_mention=location_ent["span"] if location_ent else None,
+            actor_mentions=_coordinated_mentions(actor, actor_ent, doc),
+            target_mentions=_coordinated_mentions(target, target_ent, doc),
+            modality=modality, negated=negated, attribution_source=source, fatalities=fatalities,
+            injured=injured, quad_class=lex.quad_class[etype], intensity=lex.intensity[etype],
+            confidence=round(min(confidence, 1.0), 2),
+            definite=len(doc[lo.i:hi.i + 1]) == 1 and lo.i > 0 and doc[lo.i - 1].lower_ in lex.words["definite_determiners"])
+        found.append((doc[lo.i:hi.i + 1], event))
     return found

@@ -30,7 +30,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy
 from spacy.matcher import DependencyMatcher, Matcher
+from spacy.strings import get_string_id
 from spacy.vocab import Vocab
 
 from tasks.core.errors import DataFileError
@@ -51,7 +53,8 @@ WORD_SET_FILES = {
                         "person_labels", "group_labels"),
     "modality.jsonl": ("negators", "negating_determiners", "hypothetical_aux", "hypothetical_adverbs",
                        "hypothetical_heads", "hypothetical_marks", "demand_heads", "speech_verbs",
-                       "according_to", "rhetorical_determiners", "generic_determiners"),
+                       "according_to", "rhetorical_determiners", "generic_determiners", "intent_heads",
+                       "question_marks", "knowing_verbs", "asked_for_preps"),
     "causes.jsonl": ("non_violent_causes", "accidental_compounds", "blast_lemmas", "natural_hazards",
                      "outcome_lemmas", "accident_cause_preps", "death_cause_preps", "death_noun_cause_preps",
                      "violent_causes", "death_lemmas", "accident_modifiers"),
@@ -143,6 +146,35 @@ class EventRules:
         for etype, cls, lemma in self.trigger_patterns:
             types.setdefault(cls, {})[lemma] = etype
         object.__setattr__(self, "_types", types)
+        object.__setattr__(self, "_nouns", frozenset(types.get("NOUN", {})))
+        first_words = {lemma for _, _, lemma in self.trigger_patterns}
+        first_words |= {pair.split()[0] for pair in (*self.phrasal, *self.verb_object)}
+        first_words |= {verb for rule in self.object_rules for verb in rule.verbs}
+        first_words |= self.words["want_verbs"] | self.words["clause_heads"]
+        # A capitalised or upper-case lemma ("Attack" read as a name) is still the word.
+        keys = {get_string_id(v) for w in first_words for v in (w, w.capitalize(), w.upper())}
+        object.__setattr__(self, "_first_word_keys", numpy.sort(numpy.fromiter(keys, dtype=numpy.uint64, count=len(keys))))
+        deps: set[str] | None = set()
+        for _, _, pattern in self.role_patterns:
+            for node in pattern:
+                if node.get("LEFT_ID") == "trigger" and deps is not None:
+                    dep = node.get("RIGHT_ATTRS", {}).get("DEP")
+                    deps = deps | {dep} if isinstance(dep, str) else deps | set(dep["IN"]) \
+                        if isinstance(dep, dict) and set(dep) == {"IN"} else None
+        object.__setattr__(self, "_role_child_deps", frozenset(deps) if deps is not None else None)
+
+    @property
+    def role_child_deps(self) -> frozenset[str] | None:
+        """The dependency labels a role rule asks of the trigger's child ("prep"): a trigger with no
+        child of these has no role match. None when some rule asks none (any child may do)."""
+        return self._role_child_deps
+
+    @property
+    def first_word_keys(self) -> "numpy.ndarray":
+        """String ids (sorted) of every word a trigger rule starts with (a trigger lemma, the verb of a phrasal
+        verb, of a verb-object pair or of an object rule, a want verb, a clause head): a token whose
+        lemma and form are none of these triggers nothing."""
+        return self._first_word_keys
 
     @property
     def types(self) -> tuple[str, ...]:
@@ -151,7 +183,7 @@ class EventRules:
     @property
     def nouns(self) -> frozenset[str]:
         """Lemmas of the nominal triggers: events, never participants."""
-        return frozenset(lemma for _, cls, lemma in self.trigger_patterns if cls == "NOUN")
+        return self._nouns
 
     def matcher(self, vocab: Vocab) -> Matcher:
         """A spaCy Matcher of the trigger patterns; a match's key is the word class."""
