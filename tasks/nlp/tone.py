@@ -88,11 +88,6 @@ def vader():
     return SentimentIntensityAnalyzer()
 
 
-def valence(word: str) -> float:
-    """VADER's valence of a lower-cased word (-4..4), 0 for a word it does not rate."""
-    return vader().lexicon.get(word, 0.0)
-
-
 # --- document tone ------------------------------------------------------------------------------
 
 @dataclass
@@ -159,6 +154,7 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
     VADER score (`compound`, computed when not given). The same function serves training
     (benchmarks/train_tone.py) and the component."""
     doc = sent.doc
+    lexicon = vader().lexicon  # bound once: this runs for every mention
     f: dict[str, float] = {"bias": 1.0}
     target = doc[start:end]
     root = target.root
@@ -174,7 +170,7 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
         b = _bucket(d)
         f[f"w{b}:{lemma}"] = 1.0
         f[f"w{side}{b}:{lemma}"] = 1.0
-        v = valence(t.lower_)
+        v = lexicon.get(t.lower_, 0.0)
         if v:
             weight = v / (1.0 + 0.3 * d)
             v_all += weight
@@ -203,7 +199,7 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
             "subject" if dep in ("nsubj",) else
             "object" if dep in ("dobj", "pobj", "attr", "oprd") else
             "possessor" if dep == "poss" else "other")
-    pred_v = valence(pred.lower_) or valence(pred.lemma_.lower())
+    pred_v = lexicon.get(pred.lower_, 0.0) or lexicon.get(pred.lemma_.lower(), 0.0)
     if any(c.dep_ == "neg" for c in pred.children):
         pred_v = -0.7 * pred_v
     f[f"v_pred|{role}"] = pred_v / 4
@@ -215,13 +211,13 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
         node, steps = node.head, steps + 1
         lemma = node.lemma_.lower()
         f[f"path:{lemma}"] = 1.0
-        path_v += valence(node.lower_)
+        path_v += lexicon.get(node.lower_, 0.0)
         for child in node.children:
             if child.dep_ == "neg" or child.lower_ in negations:
                 negated = True
             if child.dep_ in ("dobj", "acomp", "attr", "xcomp", "advmod", "oprd") and child.i not in inside:
                 f[f"pathchild:{child.dep_}:{child.lemma_.lower()}"] = 1.0
-                path_v += valence(child.lower_) * 0.7
+                path_v += lexicon.get(child.lower_, 0.0) * 0.7
     f["v_path"] = path_v / 4
     f["path_negated"] = float(negated)
     if negated and path_v:
@@ -232,7 +228,7 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
         if t.i in inside:
             continue
         f[f"mod:{t.lemma_.lower()}"] = 1.0
-        mod_v += valence(t.lower_)
+        mod_v += lexicon.get(t.lower_, 0.0)
     f["v_mod"] = mod_v / 4
     # The whole sentence, and where the target sits in it.
     if compound is None:
@@ -253,17 +249,21 @@ class TargetModel:
     """feature -> weight per class (negative, neutral, positive)."""
     classes: tuple[str, ...] = SENTIMENTS
 
-    def proba(self, features: dict[str, float]) -> tuple[float, ...]:
-        z = [0.0] * len(self.classes)
+    def proba(self, features: dict[str, float]) -> tuple[float, float, float]:
+        # Three classes written out: this runs for every mention, and a loop over them costs more
+        # than the arithmetic.
+        z0 = z1 = z2 = 0.0
+        weights = self.weights
         for name, value in features.items():
-            w = self.weights.get(name)
+            w = weights.get(name)
             if w is not None:
-                for k in range(len(z)):
-                    z[k] += w[k] * value
-        top = max(z)
-        e = [math.exp(v - top) for v in z]
-        s = sum(e)
-        return tuple(v / s for v in e)
+                z0 += w[0] * value
+                z1 += w[1] * value
+                z2 += w[2] * value
+        top = max(z0, z1, z2)
+        e0, e1, e2 = math.exp(z0 - top), math.exp(z1 - top), math.exp(z2 - top)
+        s = e0 + e1 + e2
+        return e0 / s, e1 / s, e2 / s
 
 
 @lru_cache(maxsize=2)
