@@ -165,11 +165,10 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
         if t.i in inside or t.is_punct:
             continue
         d = start - t.i if t.i < start else t.i - end + 1
-        lemma = t.lemma_.lower()
-        side = "L" if t.i < start else "R"
         b = _bucket(d)
-        f[f"w{b}:{lemma}"] = 1.0
-        f[f"w{side}{b}:{lemma}"] = 1.0
+        # By distance only: the same words split by side (before or after the target) as well
+        # doubled the weights and lost macro-F1 on both parts of the tone gold.
+        f[f"w{b}:{t.lemma_.lower()}"] = 1.0
         v = lexicon.get(t.lower_, 0.0)
         if v:
             weight = v / (1.0 + 0.3 * d)
@@ -178,7 +177,8 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
                 v_near += v
             elif d <= 8:
                 v_mid += v
-            f[f"vpol{b}:{'+' if v > 0 else '-'}"] = f.get(f"vpol{b}:{'+' if v > 0 else '-'}", 0.0) + 1.0
+            key = f"vpol{b}:{'+' if v > 0 else '-'}"
+            f[key] = f.get(key, 0.0) + 1.0
     f["v_near"], f["v_mid"], f["v_weighted"] = v_near / 4, v_mid / 4, v_all / 4
     # The target's place in the parse.
     dep = root.dep_
