@@ -1,7 +1,6 @@
 """Fit the tone models that ship in tasks/nlp/data/tone/.
 
     python benchmarks/train_tone.py targets  [--train ../shared/train/newsmtsc/train.jsonl]
-    python benchmarks/train_tone.py offsets  [--gold ../shared/gold]
     python benchmarks/train_tone.py comments [--gold ../shared/gold]
 
 `targets`: the sentiment toward a mention. Data: NewsMTSC's training split (Hamborg and Donnay,
@@ -10,13 +9,12 @@ each target's polarity 2.0 negative, 4.0 neutral, 6.0 positive. Each sentence is
 same spaCy pipeline the runs use; tasks.nlp.tone.target_features describes the target; a
 multinomial logistic regression (scikit-learn, class-balanced, C chosen by 5-fold cross-validation
 on the training data alone) is fitted and its non-zero weights are written to
-target_weights.json. Nothing from the tone gold is read.
-
-`offsets`: the target model's decision thresholds (one logit offset for negative and one for
-positive), chosen for macro-F1 on the `fit` part of the tone gold's sentences.
+target_weights.json. Nothing from the tone gold is read. The decision is the most probable
+class: per-class logit offsets fitted on the gold's `fit` sentences, and on a held-out fifth of the
+training sentences, both lost macro-F1 on the gold's `check` sentences, so none ship.
 
 `comments`: constructiveness of reader comments. No training set for it ships, so this step fits
-a two-weight logistic calibration (length in words, share of argument words) on the `fit` part of
+a two-weight logistic calibration (length in words, subordinate clauses) on the `fit` part of
 the comment gold (../shared/gold/tone/comments.jsonl, split by page). Toxicity is
 alt-profanity-check's model as it ships (nothing fitted). The `check` part is never read.
 """
@@ -133,69 +131,23 @@ def train_comments(gold: Path, model: str, out: Path) -> None:
     feats = [comment_features(doc.text, [s.text for s in doc.sents], doc._.tone)
              for doc in nlp.pipe((r["text"] for r in rows), batch_size=64)]
     constructive = np.array([r["constructive"] for r in rows], dtype=int)
-    names = ["log_words", "reasoning"]
+    names = ["log_words", "subordinate"]
     con = _fit_logistic(np.array([[f[n] for n in names] for f in feats]), constructive, names, c=1.0)
     con["threshold"] = 0.5
     c = np.array([1 / (1 + np.exp(-(con["intercept"] + sum(w * f[k] for k, w in con["weights"].items()))))
                   for f in feats])
     print(f"fit part: {len(rows)} comments; constructiveness F1 {f1_score(constructive, c >= 0.5):.3f}")
     out.write_text(json.dumps({
-        "about": "Constructiveness: logistic regression over tasks.nlp.tone.comment_features (length in words, share "
-                 "of argument words), fitted by benchmarks/train_tone.py on the fit part of the SFU Constructiveness "
+        "about": "Constructiveness: logistic regression over tasks.nlp.tone.comment_features (length in words, "
+                 "subordinate clauses), fitted by benchmarks/train_tone.py on the fit part of the SFU Constructiveness "
                  "and Toxicity Corpus comments in the tone gold (class-balanced, threshold 0.5).",
         "constructiveness": con}, indent=1) + "\n", encoding="utf-8")
     print(f"-> {out}")
 
 
-def fit_offsets(gold: Path, model: str, path: Path) -> None:
-    """Per-class logit offsets of the target model (decision thresholds), chosen on the `fit` part
-    of the tone gold's sentences (split by sentence text) for macro-F1, scored as
-    benchmarks/accuracy_tone.py scores: a target no mention overlaps counts as neutral."""
-    from itertools import product
-
-    from tasks.nlp.pipeline import build_pipeline
-    from tasks.nlp.entities import MENTIONS
-    from tasks.nlp.tone import load_target_model
-
-    sentences = in_part(read_jsonl(gold / "tone" / "targets.jsonl"), "sentence", "fit")
-    nlp = build_pipeline(model)
-    base = load_target_model(path)
-    base = type(base)(base.weights, base.classes)  # offsets zero
-    cases = []  # (gold label, base logits or None)
-    for s, doc in zip(sentences, nlp.pipe((x["sentence"] for x in sentences), batch_size=64)):
-        for t in s["targets"]:
-            best, best_overlap = None, 0
-            for m in doc.spans[MENTIONS]:
-                overlap = min(m.end_char, t["end"]) - max(m.start_char, t["start"])
-                if overlap > best_overlap:
-                    best, best_overlap = m, overlap
-            p = base.proba(target_features(best.sent, best.start, best.end)) if best is not None else None
-            cases.append((t["polarity"], None if p is None else np.log(np.array(p))))
-
-    def macro_f1(offsets):
-        tp, fp, fn = np.zeros(3), np.zeros(3), np.zeros(3)
-        for label, z in cases:
-            g = SENTIMENTS.index(label)
-            k = 1 if z is None else int(np.argmax(z + offsets))
-            if k == g:
-                tp[g] += 1
-            else:
-                fp[k] += 1
-                fn[g] += 1
-        return float(np.mean([2 * a / (2 * a + b + c) if a else 0.0 for a, b, c in zip(tp, fp, fn)]))
-
-    grid = np.round(np.arange(-1.0, 1.01, 0.1), 2)
-    score, neg, pos = max((macro_f1(np.array([a, 0.0, b])), a, b) for a, b in product(grid, grid))
-    print(f"fit part: {len(cases)} targets; macro-F1 {macro_f1(np.zeros(3)):.3f} without offsets, "
-          f"{score:.3f} with negative {neg:+.1f}, positive {pos:+.1f}")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["offsets"] = [float(neg), 0.0, float(pos)]
-    path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["targets", "offsets", "comments"])
+    ap.add_argument("what", choices=["targets", "comments"])
     ap.add_argument("--train", type=Path, default=ROOT.parent / "shared" / "train" / "newsmtsc" / "train.jsonl")
     ap.add_argument("--gold", type=Path, default=ROOT.parent / "shared" / "gold")
     ap.add_argument("--model", default=DEFAULT_MODEL)
@@ -203,8 +155,6 @@ def main() -> None:
     args = ap.parse_args()
     if args.what == "targets":
         train_targets(args.train, args.model, TARGET_WEIGHTS, args.cache)
-    elif args.what == "offsets":
-        fit_offsets(args.gold, args.model, TARGET_WEIGHTS)
     else:
         train_comments(args.gold, args.model, COMMENT_CALIBRATION)
 

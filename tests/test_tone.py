@@ -104,3 +104,35 @@ def test_offensive_language_is_alt_profanity_checks_model():
     texts = ["You are a pathetic idiot.", "I respectfully disagree.", "", "Shut up!! Nobody asked you, moron."]
     assert [round(offensive_language().probability(t), 9) for t in texts] == \
         [round(float(p), 9) for p in predict_prob(texts)]
+
+
+@pytest.mark.parametrize("line, reason", [
+    ('{"name": "negations", "words": ["not"]}', "expected exactly the keys"),
+    ('{"name": "negation", "words": ["not"], "comment": "typo in the name"}', "unknown list 'negation'"),
+    ('{"name": "negations", "words": ["Not"], "comment": "capitalised"}', "lower-case"),
+    ('{"name": "negations", "words": [], "comment": "empty"}', "non-empty"),
+    ('{"name": "negations", "words": ["not"], "comment": "unclosed"', "not a JSON object"),
+], ids=["missing-comment", "unknown-name", "upper-case", "empty", "bad-json"])
+def test_a_malformed_word_list_names_the_file_and_line(tmp_path, line, reason):
+    """A linguist editing data/tone/word_lists.jsonl learns which line is wrong and why."""
+    from tasks.core.errors import DataFileError
+    from tasks.nlp.tone import WORD_LISTS, word_lists
+
+    shipped = WORD_LISTS.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "word_lists.jsonl"
+    path.write_text("\n".join([shipped[1], line]) + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=reason) as err:
+        word_lists(path)
+    assert f"{path}:2:" in str(err.value)
+
+
+def test_reasons_given_in_subordinate_clauses_make_a_comment_more_constructive():
+    """The one that argues (because, if, although) scores higher than a slightly longer list of
+    blunt statements: length alone would rank them the other way."""
+    values = _analyse({
+        "argued": "I doubt the plan will work because the provinces run daycare, and if Ottawa pays "
+                  "without conditions, the money may go to tax cuts, although some will reach parents.",
+        "listed": "Bad plan. Wrong province. Wrong minister. Daycare costs too much. Tax cuts again. "
+                  "Parents pay. Ottawa spends. Nothing changes. Same old story every single year. Vote them all out now.",
+    }).doc_values
+    assert values["argued"]["constructiveness"] > values["listed"]["constructiveness"]

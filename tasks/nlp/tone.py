@@ -12,8 +12,10 @@ how toxic and how constructive they are.
   benchmarks/train_tone.py; weights in data/tone/target_weights.json.
 - Comment toxicity: `alt-profanity-check`'s linear model (trained on labelled toxic and offensive
   comments and tweets) over the comment and its sentences, joined with VADER's share of negative
-  words. Constructiveness: a two-weight logistic calibration (length, argument words) fitted on the
-  `fit` part of the comment gold (data/tone/comment_calibration.json, benchmarks/train_tone.py).
+  words. Constructiveness: a two-weight logistic calibration (length, subordinate clauses) fitted on
+  the `fit` part of the comment gold (data/tone/comment_calibration.json, benchmarks/train_tone.py).
+- Word lists a linguist may edit (negations, the dependency labels of subordinate clauses):
+  data/tone/word_lists.jsonl, checked when loaded.
 """
 from __future__ import annotations
 
@@ -38,13 +40,44 @@ COMMENT_CALIBRATION = TONE_DIR / "comment_calibration.json"
 SENTIMENTS = ("negative", "neutral", "positive")
 """Values of entities.sentiment, in the order of the target model's classes."""
 
-NEGATIONS = frozenset({"not", "n't", "no", "never", "nobody", "nothing", "neither", "nor", "without", "hardly"})
-REASONING = frozenset({"because", "however", "therefore", "although", "though", "since", "thus", "whereas",
-                       "unless", "instead", "evidence", "reason", "example", "perhaps", "suggest", "argue",
-                       "consider", "if", "but", "should", "would", "could", "believe", "think"})
-"""Words of argument: constructive comments give reasons, weigh alternatives and propose."""
+WORD_LISTS = TONE_DIR / "word_lists.jsonl"
+WORD_LIST_NAMES = ("negations", "subordination")
+"""The lists word_lists.jsonl must hold, one per line: {name, words, comment}."""
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+@lru_cache(maxsize=2)
+def word_lists(path: Path = WORD_LISTS) -> dict[str, frozenset[str]]:
+    """name -> words of the tone word lists; a malformed line raises DataFileError naming the file,
+    the line and what is wrong with it."""
+    lists: dict[str, frozenset[str]] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataFileError(str(path), None, f"word lists unreadable ({exc.strerror})") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError as exc:
+            raise DataFileError(str(path), number, f"not a JSON object ({exc})") from exc
+        if not isinstance(entry, dict) or set(entry) != {"name", "words", "comment"}:
+            raise DataFileError(str(path), number, "expected exactly the keys name, words, comment")
+        name, words = entry["name"], entry["words"]
+        if name not in WORD_LIST_NAMES:
+            raise DataFileError(str(path), number, f"unknown list {name!r}: expected one of {WORD_LIST_NAMES}")
+        if name in lists:
+            raise DataFileError(str(path), number, f"list {name!r} given twice")
+        if not isinstance(words, list) or not words or \
+                not all(isinstance(w, str) and w and w == w.strip().lower() for w in words):
+            raise DataFileError(str(path), number, "words must be a non-empty list of lower-case strings")
+        lists[name] = frozenset(words)
+    missing = [n for n in WORD_LIST_NAMES if n not in lists]
+    if missing:
+        raise DataFileError(str(path), None, f"lists missing: {missing}")
+    return lists
 
 
 @lru_cache(maxsize=1)
@@ -53,11 +86,6 @@ def vader():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     return SentimentIntensityAnalyzer()
-
-
-def valence(word: str) -> float:
-    """VADER's valence of a lower-cased word (-4..4), 0 for a word it does not rate."""
-    return vader().lexicon.get(word, 0.0)
 
 
 # --- document tone ------------------------------------------------------------------------------
@@ -72,17 +100,21 @@ class DocTone:
     """Share of words that VADER's lexicon rates negative."""
     words: int
     """Words counted (alphabetic tokens): the weight of this piece when a document has several."""
+    subordinate: int = 0
+    """Subordinate clauses and their markers (dependency labels of the `subordination` word list)."""
 
 
 def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None) -> DocTone:
     """The document's tone; each sentence's VADER compound score goes into `compounds` (by the
     sentence's first token) when given."""
     analyser = vader()
-    words = pos = neg = 0
+    subordination = word_lists()["subordination"]
+    words = pos = neg = subordinate = 0
     weighted = 0.0
     for sent in doc.sents:
         n = 0
         for t in sent:
+            subordinate += t.dep_ in subordination
             if t.is_alpha:
                 n += 1
                 v = analyser.lexicon.get(t.lower_, 0.0)
@@ -95,17 +127,18 @@ def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None) -> DocTon
             weighted += n * compound
             words += n
     if not words:
-        return DocTone(0.0, 0.0, 0.0, 0)
-    return DocTone(weighted / words, pos / words, neg / words, words)
+        return DocTone(0.0, 0.0, 0.0, 0, subordinate)
+    return DocTone(weighted / words, pos / words, neg / words, words, subordinate)
 
 
 def combined_tone(tones: list[DocTone]) -> DocTone:
     """The tone of a document analysed in pieces: each piece weighted by its words."""
     words = sum(t.words for t in tones)
+    subordinate = sum(t.subordinate for t in tones)
     if not words:
-        return DocTone(0.0, 0.0, 0.0, 0)
+        return DocTone(0.0, 0.0, 0.0, 0, subordinate)
     return DocTone(sum(t.tone * t.words for t in tones) / words, sum(t.positive * t.words for t in tones) / words,
-                   sum(t.negative * t.words for t in tones) / words, words)
+                   sum(t.negative * t.words for t in tones) / words, words, subordinate)
 
 
 # --- sentiment toward a mention -----------------------------------------------------------------
@@ -121,6 +154,7 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
     VADER score (`compound`, computed when not given). The same function serves training
     (benchmarks/train_tone.py) and the component."""
     doc = sent.doc
+    lexicon = vader().lexicon  # bound once: this runs for every mention
     f: dict[str, float] = {"bias": 1.0}
     target = doc[start:end]
     root = target.root
@@ -131,12 +165,11 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
         if t.i in inside or t.is_punct:
             continue
         d = start - t.i if t.i < start else t.i - end + 1
-        lemma = t.lemma_.lower()
-        side = "L" if t.i < start else "R"
         b = _bucket(d)
-        f[f"w{b}:{lemma}"] = 1.0
-        f[f"w{side}{b}:{lemma}"] = 1.0
-        v = valence(t.lower_)
+        # By distance only: the same words split by side (before or after the target) as well
+        # doubled the weights and lost macro-F1 on both parts of the tone gold.
+        f[f"w{b}:{t.lemma_.lower()}"] = 1.0
+        v = lexicon.get(t.lower_, 0.0)
         if v:
             weight = v / (1.0 + 0.3 * d)
             v_all += weight
@@ -144,7 +177,8 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
                 v_near += v
             elif d <= 8:
                 v_mid += v
-            f[f"vpol{b}:{'+' if v > 0 else '-'}"] = f.get(f"vpol{b}:{'+' if v > 0 else '-'}", 0.0) + 1.0
+            key = f"vpol{b}:{'+' if v > 0 else '-'}"
+            f[key] = f.get(key, 0.0) + 1.0
     f["v_near"], f["v_mid"], f["v_weighted"] = v_near / 4, v_mid / 4, v_all / 4
     # The target's place in the parse.
     dep = root.dep_
@@ -165,24 +199,25 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
             "subject" if dep in ("nsubj",) else
             "object" if dep in ("dobj", "pobj", "attr", "oprd") else
             "possessor" if dep == "poss" else "other")
-    pred_v = valence(pred.lower_) or valence(pred.lemma_.lower())
+    pred_v = lexicon.get(pred.lower_, 0.0) or lexicon.get(pred.lemma_.lower(), 0.0)
     if any(c.dep_ == "neg" for c in pred.children):
         pred_v = -0.7 * pred_v
     f[f"v_pred|{role}"] = pred_v / 4
     f[f"role:{role}|{pred.lemma_.lower()}"] = 1.0
     # Path to the root: what is said of the target.
+    negations = word_lists()["negations"]
     path_v, negated, node, steps = 0.0, False, root, 0
     while node.head.i != node.i and steps < 6:
         node, steps = node.head, steps + 1
         lemma = node.lemma_.lower()
         f[f"path:{lemma}"] = 1.0
-        path_v += valence(node.lower_)
+        path_v += lexicon.get(node.lower_, 0.0)
         for child in node.children:
-            if child.dep_ == "neg" or child.lower_ in NEGATIONS:
+            if child.dep_ == "neg" or child.lower_ in negations:
                 negated = True
             if child.dep_ in ("dobj", "acomp", "attr", "xcomp", "advmod", "oprd") and child.i not in inside:
                 f[f"pathchild:{child.dep_}:{child.lemma_.lower()}"] = 1.0
-                path_v += valence(child.lower_) * 0.7
+                path_v += lexicon.get(child.lower_, 0.0) * 0.7
     f["v_path"] = path_v / 4
     f["path_negated"] = float(negated)
     if negated and path_v:
@@ -193,7 +228,7 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
         if t.i in inside:
             continue
         f[f"mod:{t.lemma_.lower()}"] = 1.0
-        mod_v += valence(t.lower_)
+        mod_v += lexicon.get(t.lower_, 0.0)
     f["v_mod"] = mod_v / 4
     # The whole sentence, and where the target sits in it.
     if compound is None:
@@ -213,20 +248,22 @@ class TargetModel:
     weights: dict[str, tuple[float, float, float]]
     """feature -> weight per class (negative, neutral, positive)."""
     classes: tuple[str, ...] = SENTIMENTS
-    offsets: tuple[float, ...] = (0.0, 0.0, 0.0)
-    """Added to each class's logit: decision thresholds fitted on the `fit` part of the tone gold."""
 
-    def proba(self, features: dict[str, float]) -> tuple[float, ...]:
-        z = list(self.offsets)
+    def proba(self, features: dict[str, float]) -> tuple[float, float, float]:
+        # Three classes written out: this runs for every mention, and a loop over them costs more
+        # than the arithmetic.
+        z0 = z1 = z2 = 0.0
+        weights = self.weights
         for name, value in features.items():
-            w = self.weights.get(name)
+            w = weights.get(name)
             if w is not None:
-                for k in range(len(z)):
-                    z[k] += w[k] * value
-        top = max(z)
-        e = [math.exp(v - top) for v in z]
-        s = sum(e)
-        return tuple(v / s for v in e)
+                z0 += w[0] * value
+                z1 += w[1] * value
+                z2 += w[2] * value
+        top = max(z0, z1, z2)
+        e0, e1, e2 = math.exp(z0 - top), math.exp(z1 - top), math.exp(z2 - top)
+        s = e0 + e1 + e2
+        return e0 / s, e1 / s, e2 / s
 
 
 @lru_cache(maxsize=2)
@@ -237,8 +274,7 @@ def load_target_model(path: Path = TARGET_WEIGHTS) -> TargetModel:
         weights = {k: tuple(float(x) for x in v) for k, v in data["weights"].items()}
         if classes != SENTIMENTS or any(len(w) != len(classes) for w in weights.values()):
             raise ValueError(f"classes must be {SENTIMENTS}, one weight per class")
-        offsets = tuple(float(x) for x in data.get("offsets", (0.0,) * len(classes)))
-        return TargetModel(weights, classes, offsets)
+        return TargetModel(weights, classes)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataFileError(str(path), None, f"target sentiment weights unreadable: {exc!r}") from exc
 
@@ -302,8 +338,6 @@ def comment_features(text: str, sentences: list[str], tone: DocTone) -> dict[str
     """What toxicity and constructiveness are computed from: the comment's text, its sentences and
     its tone (as the component found it, so VADER runs once)."""
     words = _WORD.findall(text)
-    lower = [w.lower() for w in words]
-    n = max(len(words), 1)
     model = offensive_language()
     probs = [model.probability(t) for t in (text, *sentences)]
     return {
@@ -313,7 +347,8 @@ def comment_features(text: str, sentences: list[str], tone: DocTone) -> dict[str
         "sentences": math.log1p(len(sentences)),
         "negative_share": tone.negative,
         "compound": tone.tone,
-        "reasoning": sum(1 for w in lower if w in REASONING) / n,
+        # Reasons, conditions and concessions come in subordinate clauses ("because ...", "if ...").
+        "subordinate": math.log1p(tone.subordinate),
         "numbers": float(bool(re.search(r"\d", text))),
     }
 
