@@ -20,8 +20,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/newsflow run seeds/
 
+# Two test processes, each test file in one of them: most slow tests wait on subprocesses (Prefect
+# servers, runs killed and rerun), so two files at a time take 9 minutes where one took 13.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf data .pytest_cache

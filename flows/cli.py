@@ -484,7 +484,9 @@ def serve(
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", str(max(1, min(10, int((interval or 60) / 3)))))
     from flows.progress import set_listener
 
-    set_listener(lambda msg: console.print(f"[dim]·[/] {msg}"))
+    # One line per message, whatever the width (a log file's reader greps for whole paths), and
+    # file names printed as text, never read as Rich markup.
+    set_listener(lambda msg: console.print(f"[dim]·[/] {escape(msg)}", soft_wrap=True))
     # SIGTERM ends the service like Ctrl-C does, so the server it started is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     parameters = {"seeds": [str(seeds_dir.resolve())], "warehouse": str(settings.warehouse), "model": settings.model,
@@ -493,8 +495,9 @@ def serve(
         with prefect_server(settings.warehouse_prefect_home) as api_url:
             os.environ["PREFECT_API_URL"] = api_url
             every = f"every {interval:g}s" if interval else f"on cron '{cron}'"
-            console.print(f"newsflow: serving ingest of {seeds_dir} {every}{' and on new files' if watch else ''}; "
-                          f"Prefect UI at {api_url.removesuffix('/api')}; Ctrl-C stops")
+            console.print(f"newsflow: serving ingest of {escape(str(seeds_dir))} {every}"
+                          f"{' and on new files' if watch else ''}; Prefect UI at {api_url.removesuffix('/api')}; "
+                          "Ctrl-C stops", soft_wrap=True)
             from flows.serve import serve as serve_flow
 
             serve_flow(seeds_dir.resolve(), parameters, interval, cron, watch, settle_seconds)
