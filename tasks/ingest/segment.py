@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tasks.core.errors import DataFileError
+from tasks.core.word_sets import read_word_sets
 
 WEIGHTS_PATH = Path(__file__).parent / "data" / "segment_weights.json"
 """Feature weights learned by benchmarks/train_segmenter.py from the gold pages."""
@@ -72,50 +73,10 @@ def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
 
-def _read_style_sets(path: Path) -> dict[str, list[str]]:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataFileError(str(path), None, f"segmentation style file unreadable: {exc.strerror or exc}") from exc
-    sets: dict[str, list[str]] = {}
-    first_line: dict[str, int] = {}
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-        except ValueError as exc:
-            raise DataFileError(str(path), number, f"not a JSON object: {exc}") from exc
-        if not isinstance(entry, dict) or set(entry) != {"name", "words", "comment"}:
-            raise DataFileError(str(path), number, 'each line is {"name": ..., "words": [...], "comment": ...}')
-        name, words, comment = entry["name"], entry["words"], entry["comment"]
-        if name not in STYLE_SETS:
-            raise DataFileError(str(path), number, f"unknown word set {name!r} (known: {', '.join(STYLE_SETS)})")
-        if name in sets:
-            raise DataFileError(str(path), number, f"word set {name!r} already given on line {first_line[name]}")
-        if not isinstance(comment, str) or not comment.strip():
-            raise DataFileError(str(path), number, "'comment' is empty: say why the words are there")
-        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w and w == w.strip() for w in words):
-            raise DataFileError(str(path), number, "'words' must be a non-empty list of words without surrounding spaces")
-        for w in words:
-            if name not in _CASED_SETS and w != w.lower():
-                raise DataFileError(str(path), number, f"{w!r} must be lower case (words are matched lower-cased)")
-            if "’" in w:
-                raise DataFileError(str(path), number, f"{w!r}: write straight apostrophes (curly ones are read as straight)")
-        dupes = sorted({w for w in words if words.count(w) > 1})
-        if dupes:
-            raise DataFileError(str(path), number, f"listed twice: {', '.join(dupes)}")
-        sets[name], first_line[name] = words, number
-    missing = [n for n in STYLE_SETS if n not in sets]
-    if missing:
-        raise DataFileError(str(path), None, f"missing word sets: {', '.join(missing)}")
-    return sets
-
-
 @lru_cache(maxsize=4)
 def load_style(path: Path = STYLE_PATH) -> Style:
     """The style word sets, checked: a malformed line raises DataFileError with file:line:reason."""
-    sets = _read_style_sets(path)
+    sets = read_word_sets(path, STYLE_SETS, "word set", _CASED_SETS)
     phrases = [w for w in sets["attribution"] if " " in w]
     return Style(
         first=frozenset(sets["first_person"]),

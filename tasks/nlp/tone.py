@@ -31,6 +31,7 @@ from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span
 
 from tasks.core.errors import DataFileError
+from tasks.core.word_sets import read_word_sets
 from tasks.nlp.entities import MENTIONS
 
 TONE_DIR = Path(__file__).parent / "data" / "tone"
@@ -51,33 +52,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 def word_lists(path: Path = WORD_LISTS) -> dict[str, frozenset[str]]:
     """name -> words of the tone word lists; a malformed line raises DataFileError naming the file,
     the line and what is wrong with it."""
-    lists: dict[str, frozenset[str]] = {}
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataFileError(str(path), None, f"word lists unreadable ({exc.strerror})") from exc
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-        except ValueError as exc:
-            raise DataFileError(str(path), number, f"not a JSON object ({exc})") from exc
-        if not isinstance(entry, dict) or set(entry) != {"name", "words", "comment"}:
-            raise DataFileError(str(path), number, "expected exactly the keys name, words, comment")
-        name, words = entry["name"], entry["words"]
-        if name not in WORD_LIST_NAMES:
-            raise DataFileError(str(path), number, f"unknown list {name!r}: expected one of {WORD_LIST_NAMES}")
-        if name in lists:
-            raise DataFileError(str(path), number, f"list {name!r} given twice")
-        if not isinstance(words, list) or not words or \
-                not all(isinstance(w, str) and w and w == w.strip().lower() for w in words):
-            raise DataFileError(str(path), number, "words must be a non-empty list of lower-case strings")
-        lists[name] = frozenset(words)
-    missing = [n for n in WORD_LIST_NAMES if n not in lists]
-    if missing:
-        raise DataFileError(str(path), None, f"lists missing: {missing}")
-    return lists
+    return {name: frozenset(words) for name, words in read_word_sets(path, WORD_LIST_NAMES, "list").items()}
 
 
 @lru_cache(maxsize=1)
