@@ -142,6 +142,12 @@ def run(
                     or f"{_escape(str(exc.filename or settings.data_dir))}: {exc.strerror}", RunExit.CANNOT_RUN)
     from flows.progress_display import show_progress
 
+    if n_process > 1 and task_runner is Runner.local:
+        # There is something to do (a rerun with nothing new answered above): the workers load
+        # spaCy while Prefect's API server starts.
+        from tasks.nlp.pool import worker_pool
+
+        worker_pool(settings.model, n_process)
     stop_progress = show_progress(console)
     console.print(f"newsflow: ingesting {_escape(', '.join(seeds))} into {settings.warehouse}", markup=False,
                   soft_wrap=True)
