@@ -455,3 +455,13 @@ def test_the_means_is_the_actor_when_no_one_else_is_named():
     assert (hit["actor"], hit["target"], hit["negated"]) == ("the rockets", "the base", True)
     [targeted] = [e for e in _rows("The attack targeted the airbase.") if e["trigger"] == "targeted"]
     assert targeted["actor"] == "The attack"
+
+
+@pytest.mark.parametrize("text,trigger,is_event", [
+    ("One of the men has since been released from custody.", "custody", False),
+    ("The talks ended abruptly after a tip-off.", "talks", False),
+    ("Police took the two men into custody on Sunday.", "custody", True),
+    ("Iraqi and US officials held talks in Baghdad.", "talks", True),
+], ids=["state-not-arrest", "talks-told-before", "taken-into-custody", "talks-with-participants"])
+def test_event_nouns_of_acts_need_someone_somewhere_or_a_time(text, trigger, is_event):
+    assert (trigger in [e[0] for e in _events(text)]) is is_event

@@ -883,6 +883,9 @@ def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None,
             # "the Birmingham pub bombings": a town before the noun is where, not who;
             # a country ("US strikes") stays the actor.
             location, actor, actor_ent = actor, None, None
+        if etype in lex.participant_needed and token.pos_ in ("NOUN", "PROPN") and \
+                actor is None and target is None and location is None and not dates:
+            continue  # "released from custody", "the talks involved ...": a state or an event told before
         location_ent = _entity_for(location, entities_by_start)
         confidence = 0.5 + 0.15 * (actor is not None) + 0.15 * (target is not None) + 0.1 * (token.pos_ == "VERB")
         event = EventMention(

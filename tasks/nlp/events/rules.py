@@ -65,7 +65,8 @@ _SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "types.jsonl": {"type": ((str,), True), "quad_class": ((int,), True), "intensity": ((int,), True),
                     "done_to": ((bool,), False), "topical": ((bool,), False), "demand": ((bool,), False),
                     "told_by_modifiers": ((bool,), False), "casualties": ((bool,), False),
-                    "noun_needs_actor": ((bool,), False), "comment": ((str,), False)},
+                    "noun_needs_actor": ((bool,), False), "noun_needs_participant": ((bool,), False),
+                    "comment": ((str,), False)},
     "triggers.jsonl": {"type": ((str,), True), "pattern": ((list,), True), "comment": ((str,), False)},
     "phrasal_verbs.jsonl": {"type": ((str,), True), "verb": ((str,), True), "particle": ((str,), True),
                             "comment": ((str,), False)},
@@ -133,6 +134,9 @@ class EventRules:
     casualty_types: frozenset[str]
     actor_needed: frozenset[str]
     """Types whose nouns tell an event only with someone doing it ("Iran's threat", not "the threat of terrorism")."""
+    participant_needed: frozenset[str]
+    """Types whose nouns tell an event only when the text says who took part, or where or when it
+    was ("police detained him ... released from custody": a state, no event; "the talks involved")."""
     """Types whose deaths and injuries are counted, unless nature, illness or accident caused them."""
     """The type of "want X to ..." and "voted to ..."."""
     numbers: dict[str, int]
@@ -275,6 +279,7 @@ def load_rules(directory: str | Path = PATTERNS_DIR) -> EventRules:
 
     types = _File(directory / "types.jsonl")
     quad, intensity, done_to, topical, modifiers, demand, casualties, needs_actor = {}, {}, set(), set(), set(), [], set(), set()
+    needs_participant = set()
     for line, e in types.entries:
         if e["type"] in quad:
             types.fail(line, f"type {e['type']} defined twice")
@@ -291,6 +296,8 @@ def load_rules(directory: str | Path = PATTERNS_DIR) -> EventRules:
             modifiers.add(e["type"])
         if e.get("noun_needs_actor"):
             needs_actor.add(e["type"])
+        if e.get("noun_needs_participant"):
+            needs_participant.add(e["type"])
         if e.get("casualties"):
             casualties.add(e["type"])
         if e.get("demand"):
@@ -426,4 +433,4 @@ def load_rules(directory: str | Path = PATTERNS_DIR) -> EventRules:
     return EventRules(str(directory), tuple(patterns), phrasal, vobj, tuple(object_rules), senses,
                       tuple(context_rules), modes, quad, intensity, frozenset(done_to), frozenset(topical),
                       frozenset(modifiers), demand[0], frozenset(casualties),
-                      frozenset(needs_actor), numbers, tuple(role_patterns), words)
+                      frozenset(needs_actor), frozenset(needs_participant), numbers, tuple(role_patterns), words)
