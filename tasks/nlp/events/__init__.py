@@ -25,12 +25,11 @@ class EventExtractor:
     def __init__(self, nlp: Language, name: str, patterns_dir: str | None):
         self.name = name
         self.rules = load_rules(Path(patterns_dir) if patterns_dir else PATTERNS_DIR)
-        self.matcher = self.rules.matcher(nlp.vocab)
         self.roles_matcher = role_matcher(self.rules, nlp.vocab)
 
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
         spans = []
-        for trigger, event in find_events(doc, self.rules, self.matcher, self.roles_matcher):
+        for trigger, event in find_events(doc, self.rules, self.roles_matcher):
             span = Span(doc, trigger.start, trigger.end, label=event.event_type)
             span._.event = event
             spans.append(span)

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy
 from spacy.attrs import DEP, ENT_IOB, ENT_KB_ID, ENT_TYPE, HEAD, LEMMA, LOWER, MORPH, NORM, ORTH, POS, SENT_START, SPACY, TAG
 from spacy.tokens import Doc as SpacyDoc
-from spacy.matcher import DependencyMatcher, Matcher
+from spacy.matcher import DependencyMatcher
 from spacy.tokens import Span, Token
 
 from tasks.nlp.entities import MENTIONS
-from tasks.nlp.events.rules import EventRules, role_matcher
+from tasks.nlp.events.rules import WORD_CLASSES, EventRules, role_matcher
 from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES
 
 # The grammar the rules read (spaCy's English dependency labels), not words: those are in the data.
@@ -369,6 +369,11 @@ def _arguments(trigger: Token, etype: str, lex: EventRules, roles: Roles):
         modifier = [c for c in trigger.children if c.dep_ in ("amod", "compound", "nmod") and c.ent_type_ in lex.words["actor_labels"]]
         actor = poss[0] if poss else by or (modifier[0] if modifier else None)
         target = _role(trigger, "noun_target", roles, _topics(etype, lex))
+        if target is None and etype == lex.demand_type:
+            # "a request for US troops to leave": the one asked is the subject of the to-clause.
+            asked = [g for c in trigger.children if c.dep_ in ("advcl", "acl", "relcl", "ccomp", "xcomp") and _infinitive(c)
+                     for g in c.children if g.dep_ == "nsubj"]
+            target = asked[0] if asked else None
         if target is None and etype in lex.done_to:
             # "the killing of a police officer", "the arrest of the mayor": what it was done to.
             target = _role(trigger, "done_to", roles)
@@ -527,8 +532,29 @@ def _unrealised(trigger: Token, lex: EventRules) -> bool:
     return verb.dep_ in ("xcomp", "ccomp", "acl") and head.lemma_.lower() in lex.words["intent_heads"]
 
 
-def _modality(trigger: Token, lex: EventRules, sentence: Span):
-    """(modality, negated, attribution source)."""
+def _attributed_to(sentence: Span, lex: EventRules) -> str | None:
+    """The source an "according to" phrase of the sentence names ("according to Reuters": the
+    phrase's last word governs it), or None when the sentence has no such phrase."""
+    firsts = {p.split()[0] for p in lex.words["according_to"]}
+    for tok in sentence:
+        if tok.lower_ not in firsts:
+            continue
+        phrase = next((p for p in lex.words["according_to"] if p.split()[0] == tok.lower_
+                       and sentence.doc[tok.i:tok.i + len(p.split())].text.lower() == p), None)
+        if phrase:
+            last = tok.doc[tok.i + len(phrase.split()) - 1]
+            objs = _children(last, "pobj") or _children(tok, "pobj")
+            if objs:
+                return _phrase(objs[0]).text
+    return None
+
+
+_UNREAD = object()
+
+
+def _modality(trigger: Token, lex: EventRules, sentence: Span, attributed=_UNREAD):
+    """(modality, negated, attribution source). `attributed`: `_attributed_to(sentence)`, when the
+    caller has read it already (it is the same for every trigger of the sentence)."""
     negated = any(c.lower_ in lex.words["negators"] and c.dep_ in ("neg", "det", "advmod") for c in trigger.children)
     # "no casualties or damage was reported": the first conjunct's determiner negates them all;
     # "no US personnel were wounded", "none of them was hurt": a negated subject negates the verb.
@@ -566,17 +592,10 @@ def _modality(trigger: Token, lex: EventRules, sentence: Span):
         if any(c.dep_ == "mark" and c.lower_ in lex.words["hypothetical_marks"] for c in kids) and i == 0:
             hypothetical = True
         prev = node
-    for tok in sentence:
-        # "according to Reuters": the phrase's last word governs the source.
-        phrase = next((p for p in lex.words["according_to"] if p.split()[0] == tok.lower_
-                       and sentence.doc[tok.i:tok.i + len(p.split())].text.lower() == p), None)
-        if phrase:
-            last = tok.doc[tok.i + len(phrase.split()) - 1]
-            objs = _children(last, "pobj") or _children(tok, "pobj")
-            if objs:
-                reported = True
-                source = source or _phrase(objs[0]).text
-                break
+    if attributed is _UNREAD:
+        attributed = _attributed_to(sentence, lex)
+    if attributed is not None:
+        reported, source = True, source or attributed
     modality = "hypothetical" if hypothetical else "demanded" if demanded else "reported" if reported else "asserted"
     return modality, negated, source
 
@@ -792,14 +811,17 @@ def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules,
     return subjects[-1] if subjects else before[-1] if before else None
 
 
-def _matches(token: Token, matcher: Matcher, lex: EventRules) -> dict[str, str]:
-    """{word class: event type} the trigger patterns (each one token) give the token."""
+def _matches(token: Token, lex: EventRules) -> dict[str, str]:
+    """{word class: event type} the trigger patterns (each one token) give the token: what
+    `lex.matcher` finds in the token alone, looked up by lemma (nouns also by form) in the
+    classes its part of speech belongs to, without running a Matcher per token."""
     out: dict[str, str] = {}
-    for key, _, _ in matcher(token.doc[token.i:token.i + 1]):
-        cls = token.vocab.strings[key]
-        etype = lex.trigger_type(cls, token.lemma_, token.lower_) if cls == "NOUN" else lex.trigger_type(cls, token.lemma_)
-        if etype:
-            out.setdefault(cls, etype)
+    pos = token.pos_
+    for cls, parts in WORD_CLASSES.items():
+        if pos in parts:
+            etype = lex.trigger_type(cls, token.lemma_, token.lower_) if cls == "NOUN" else lex.trigger_type(cls, token.lemma_)
+            if etype:
+                out[cls] = etype
     return out
 
 
@@ -824,20 +846,18 @@ def _candidates(doc: SpacyDoc, sentences: list[Span], lex: EventRules) -> list[t
     return out
 
 
-def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None,
+def find_events(doc: SpacyDoc, lex: EventRules,
                 roles_matcher: DependencyMatcher | None = None) -> list[tuple[Span, EventMention]]:
-    """(trigger span, event) for every event the document tells, in document order. `matcher` and
-    `roles_matcher` are `lex.matcher(doc.vocab)` and `role_matcher(lex, doc.vocab)`, built once by
-    the component."""
+    """(trigger span, event) for every event the document tells, in document order.
+    `roles_matcher` is `role_matcher(lex, doc.vocab)`, built once by the component."""
     sentences = list(doc.sents)
     candidates = _candidates(doc, sentences, lex)
     if not candidates:
         return []
-    matcher = matcher or lex.matcher(doc.vocab)
     triggers = []
     for s_index, sentence, indices in candidates:
         for i in indices:
-            trigger = _trigger(doc[i], lex, _matches(doc[i], matcher, lex))
+            trigger = _trigger(doc[i], lex, _matches(doc[i], lex))
             if trigger:
                 triggers.append((s_index, sentence, doc[i], trigger))
     if not triggers:
@@ -849,8 +869,11 @@ def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None,
     found = []
     accidents: list[int] = []
     """Sentence indices of the blasts found to be accidents so far."""
+    attributions: dict[int, str | None] = {}
+    """Sentence index -> the source its "according to" names (None: none)."""
     for s_index, sentence, token, trigger in triggers:
         etype, first, last, trigger_mode = trigger
+        told_alone = etype not in lex.participant_needed
         etype, trigger_mode = _in_context(token, etype, trigger_mode, sentence, lex)
         if etype in lex.casualty_types and _non_violent(token, lex, sentence):
             if token.lemma_.lower() in lex.words["blast_lemmas"]:
@@ -874,7 +897,9 @@ def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None,
                   if _is_place_phrase(p, lex) and _attached_to(p.root.head.head, token)
                   and not _inside(p, actor) and not _inside(p, target)]
         dates = _clause_entities(token, lex.words["date_labels"], ents)
-        modality, negated, source = _modality(token, lex, sentence)
+        if s_index not in attributions:
+            attributions[s_index] = _attributed_to(sentence, lex)
+        modality, negated, source = _modality(token, lex, sentence, attributions[s_index])
         fatalities, injured = _casualties(token, target_tok, lex) if etype in lex.casualty_types else (None, None)
         lo, hi = (first, last) if first.i <= last.i else (last, first)
         actor_ent, target_ent = _entity_for(actor, entities_by_start), _entity_for(target, entities_by_start)
@@ -883,9 +908,11 @@ def find_events(doc: SpacyDoc, lex: EventRules, matcher: Matcher | None = None,
             # "the Birmingham pub bombings": a town before the noun is where, not who;
             # a country ("US strikes") stays the actor.
             location, actor, actor_ent = actor, None, None
-        if etype in lex.participant_needed and token.pos_ in ("NOUN", "PROPN") and \
+        if not told_alone and token.pos_ in ("NOUN", "PROPN") and \
                 actor is None and target is None and location is None and not dates:
-            continue  # "released from custody", "the talks involved ...": a state or an event told before
+            # "released from custody", "the talks involved ...": a state or an event told before. (A
+            # raid retyped by the arrests its sentence tells is told by them: "detained 12 in raids".)
+            continue
         location_ent = _entity_for(location, entities_by_start)
         confidence = 0.5 + 0.15 * (actor is not None) + 0.15 * (target is not None) + 0.1 * (token.pos_ == "VERB")
         event = EventMention(
