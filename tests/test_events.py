@@ -487,3 +487,16 @@ def test_an_attempt_is_an_attack_only_when_named_as_one(text, trigger, is_event)
 def test_a_request_names_the_one_asked(text, target):
     [request] = [e for e in _rows(text) if e["trigger"] == "request"]
     assert request["target"] == target
+
+
+def test_a_role_rule_reaching_below_the_children_widens_what_the_matcher_reads(tmp_path):
+    """The role matcher reads only as deep below a trigger as the rules reach; a rule with another
+    relation than a child (">>": any descendant) makes it read the whole subtree again."""
+    assert load_rules().role_depth is not None
+    folder = tmp_path / "events"
+    shutil.copytree(PATTERNS_DIR, folder)
+    lines = (folder / "roles.jsonl").read_text().splitlines()
+    deeper = json.loads(lines[0])
+    deeper["pattern"][-1]["REL_OP"] = ">>"
+    (folder / "roles.jsonl").write_text("\n".join([json.dumps(deeper)] + lines[1:]) + "\n")
+    assert load_rules(folder).role_depth is None

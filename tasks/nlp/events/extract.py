@@ -202,12 +202,27 @@ Roles = dict[tuple[int, str], list[tuple[int, int]]]
 """(trigger index, role rule) -> (preposition index, argument index) of every match of roles.jsonl."""
 
 
+def _reach(trigger: Token, lex: EventRules) -> tuple[int, int]:
+    """(first, last + 1) token index of what the role rules may read below the trigger: the
+    descendants as deep as the deepest rule node (the first link only through a child a rule asks
+    for), else its whole subtree."""
+    depth, deps = lex.role_depth, lex.role_child_deps
+    if depth is None:
+        return trigger.left_edge.i, trigger.right_edge.i + 1
+    lo = hi = trigger.i
+    level = [c for c in trigger.children if deps is None or c.dep_ in deps]
+    for _ in range(depth):
+        for t in level:
+            lo, hi = min(lo, t.i), max(hi, t.i)
+        level = [c for t in level for c in t.children]
+    return lo, hi + 1
+
+
 def _role_spans(triggers: list[Token], lex: EventRules) -> list[Span]:
     """The stretches of text the role rules must read: a rule's nodes hang below its trigger, so the
-    subtrees of the triggers that have a child a rule asks for, joined where they overlap."""
+    reach (`_reach`) of the triggers that have a child a rule asks for, joined where they overlap."""
     deps = lex.role_child_deps
-    edges = sorted((t.left_edge.i, t.right_edge.i + 1) for t in triggers
-                   if deps is None or any(c.dep_ in deps for c in t.children))
+    edges = sorted(_reach(t, lex) for t in triggers if deps is None or any(c.dep_ in deps for c in t.children))
     spans: list[list[int]] = []
     for lo, hi in edges:
         if spans and lo < spans[-1][1]:
@@ -755,15 +770,17 @@ class EventMention:
     event told just before."""
 
 
-def _coordinated_mentions(phrase: Span | None, first: dict | None, doc: SpacyDoc) -> tuple[Span, ...]:
+def _coordinated_mentions(phrase: Span | None, first: dict | None,
+                          mentions: list[tuple[int, int, Span]]) -> tuple[Span, ...]:
     """The entity mentions a phrase names: the one linked first, then every other mention in the
     phrase that no preposition separates from its head ("US and Iraqi officials": the US and
-    Iraq; "the mayor of London": the mayor's entity only)."""
+    Iraq; "the mayor of London": the mayor's entity only). `mentions`: (start, end, span) of the
+    document's entity mentions."""
     if phrase is None or first is None:
         return ()
     found = [first["span"]]
-    for mention in doc.spans[MENTIONS] if MENTIONS in doc.spans else []:
-        if mention == first["span"] or not (phrase.start <= mention.start and mention.end <= phrase.end):
+    for start, end, mention in mentions:
+        if not (phrase.start <= start and end <= phrase.end) or mention == first["span"]:
             continue
         tok, separated = mention.root, False
         while tok.i != phrase.root.i and phrase.start <= tok.head.i < phrase.end and tok.head.i != tok.i:
@@ -863,6 +880,7 @@ def find_events(doc: SpacyDoc, lex: EventRules,
     if not triggers:
         return []
     entities_by_start = _mention_index(doc)
+    mention_bounds = [(m.start, m.end, m) for m in doc.spans[MENTIONS]] if MENTIONS in doc.spans else []
     ents = doc.ents
     roles = _role_matches(_role_spans([token for _, _, token, _ in triggers], lex),
                           roles_matcher or role_matcher(lex, doc.vocab), lex)
@@ -922,8 +940,8 @@ def find_events(doc: SpacyDoc, lex: EventRules,
             actor_mention=actor_ent["span"] if actor_ent else None,
             target_mention=target_ent["span"] if target_ent else None,
             location_mention=location_ent["span"] if location_ent else None,
-            actor_mentions=_coordinated_mentions(actor, actor_ent, doc),
-            target_mentions=_coordinated_mentions(target, target_ent, doc),
+            actor_mentions=_coordinated_mentions(actor, actor_ent, mention_bounds),
+            target_mentions=_coordinated_mentions(target, target_ent, mention_bounds),
             modality=modality, negated=negated, attribution_source=source, fatalities=fatalities,
             injured=injured, quad_class=lex.quad_class[etype], intensity=lex.intensity[etype],
             confidence=round(min(confidence, 1.0), 2),

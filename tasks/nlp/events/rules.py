@@ -166,12 +166,34 @@ class EventRules:
                     deps = deps | {dep} if isinstance(dep, str) else deps | set(dep["IN"]) \
                         if isinstance(dep, dict) and set(dep) == {"IN"} else None
         object.__setattr__(self, "_role_child_deps", frozenset(deps) if deps is not None else None)
+        # How far below its trigger a role rule's nodes hang, when every node is a child (">") of
+        # the one before it: the matcher need read no further down.
+        depth: int | None = 0
+        for _, _, pattern in self.role_patterns:
+            hops = {"trigger": 0}
+            for node in pattern:
+                if "LEFT_ID" not in node:
+                    continue
+                if node.get("REL_OP") != ">" or node["LEFT_ID"] not in hops:
+                    depth = None
+                    break
+                hops[node["RIGHT_ID"]] = hops[node["LEFT_ID"]] + 1
+            if depth is None:
+                break
+            depth = max(depth, *hops.values())
+        object.__setattr__(self, "_role_depth", depth)
 
     @property
     def role_child_deps(self) -> frozenset[str] | None:
         """The dependency labels a role rule asks of the trigger's child ("prep"): a trigger with no
         child of these has no role match. None when some rule asks none (any child may do)."""
         return self._role_child_deps
+
+    @property
+    def role_depth(self) -> int | None:
+        """How many child links below its trigger the deepest role rule node lies; None when some
+        rule asks another relation than a child (">"), which may reach anywhere in the subtree."""
+        return self._role_depth
 
     @property
     def first_word_keys(self) -> "numpy.ndarray":
