@@ -500,3 +500,12 @@ def test_a_role_rule_reaching_below_the_children_widens_what_the_matcher_reads(t
     deeper["pattern"][-1]["REL_OP"] = ">>"
     (folder / "roles.jsonl").write_text("\n".join([json.dumps(deeper)] + lines[1:]) + "\n")
     assert load_rules(folder).role_depth is None
+
+
+@pytest.mark.parametrize("text,trigger,negated", [
+    ("Both men recognised not just the damage the bombing had caused but its immorality.", "damage", False),
+    ("The army did not attack the town.", "attack", True),
+], ids=["not-just-adds", "not-negates"])
+def test_not_just_adds_rather_than_negates(text, trigger, negated):
+    [event] = [e for e in _rows(text) if e["trigger"] == trigger]
+    assert event["negated"] is negated

@@ -547,6 +547,11 @@ def _unrealised(trigger: Token, lex: EventRules) -> bool:
     return verb.dep_ in ("xcomp", "ccomp", "acl") and head.lemma_.lower() in lex.words["intent_heads"]
 
 
+def _adds(negator: Token, lex: EventRules) -> bool:
+    """"not just the damage (but its immorality)", "not only": a focus that adds, not a negation."""
+    return any(c.dep_ == "advmod" and c.lower_ in lex.words["additive_focus"] for c in negator.children)
+
+
 def _attributed_to(sentence: Span, lex: EventRules) -> str | None:
     """The source an "according to" phrase of the sentence names ("according to Reuters": the
     phrase's last word governs it), or None when the sentence has no such phrase."""
@@ -570,7 +575,8 @@ _UNREAD = object()
 def _modality(trigger: Token, lex: EventRules, sentence: Span, attributed=_UNREAD):
     """(modality, negated, attribution source). `attributed`: `_attributed_to(sentence)`, when the
     caller has read it already (it is the same for every trigger of the sentence)."""
-    negated = any(c.lower_ in lex.words["negators"] and c.dep_ in ("neg", "det", "advmod") for c in trigger.children)
+    negated = any(c.lower_ in lex.words["negators"] and c.dep_ in ("neg", "det", "advmod") and not _adds(c, lex)
+                  for c in trigger.children)
     # "no casualties or damage was reported": the first conjunct's determiner negates them all;
     # "no US personnel were wounded", "none of them was hurt": a negated subject negates the verb.
     negated = negated or _negated_phrase(_first_conjunct(trigger), lex) or (_is_verb(trigger) and any(
@@ -591,7 +597,7 @@ def _modality(trigger: Token, lex: EventRules, sentence: Span, attributed=_UNREA
             hypothetical = True
         if i <= 1 and any(c.dep_ == "advmod" and c.lower_ in lex.words["hypothetical_adverbs"] for c in kids):
             hypothetical = True
-        if i == 1 and prev.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj", "attr") and any(c.dep_ == "neg" for c in kids):
+        if i == 1 and prev.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj", "attr") and any(c.dep_ == "neg" and not _adds(c, lex) for c in kids):
             negated = True
         if node.i != trigger.i and prev.dep_ in ("xcomp", "ccomp") and lemma in lex.words["hypothetical_heads"]:
             hypothetical = True

@@ -54,7 +54,7 @@ WORD_SET_FILES = {
     "modality.jsonl": ("negators", "negating_determiners", "hypothetical_aux", "hypothetical_adverbs",
                        "hypothetical_heads", "hypothetical_marks", "demand_heads", "speech_verbs",
                        "according_to", "rhetorical_determiners", "generic_determiners", "intent_heads",
-                       "question_marks", "knowing_verbs", "asked_for_preps"),
+                       "question_marks", "knowing_verbs", "asked_for_preps", "additive_focus"),
     "causes.jsonl": ("non_violent_causes", "accidental_compounds", "blast_lemmas", "natural_hazards",
                      "outcome_lemmas", "accident_cause_preps", "death_cause_preps", "death_noun_cause_preps",
                      "violent_causes", "death_lemmas", "accident_modifiers"),
