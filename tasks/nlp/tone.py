@@ -33,6 +33,11 @@ from spacy.tokens import Span
 from tasks.core.errors import DataFileError
 from tasks.core.word_sets import read_word_sets
 from tasks.nlp.entities import MENTIONS
+from tasks.nlp.pronouns import pronoun_mentions
+
+PRONOUNS = "pronoun_mentions"
+"""The `doc.spans` key of the pronouns that refer to an entity mention (tasks/nlp/pronouns.py),
+each with the sentiment toward it, as the mentions have."""
 
 TONE_DIR = Path(__file__).parent / "data" / "tone"
 TARGET_WEIGHTS = TONE_DIR / "target_weights.json"
@@ -383,7 +388,8 @@ if not SpacyDoc.has_extension("tone"):
 
 class ToneScorer:
     """spaCy component: `doc._.tone` (a DocTone) and, on every span of `doc.spans["mentions"]`,
-    `span._.sentiment` (negative/neutral/positive) and `span._.sentiment_score` (-1..1)."""
+    `span._.sentiment` (negative/neutral/positive) and `span._.sentiment_score` (-1..1); the
+    pronouns that refer to a mention, scored alike, in `doc.spans["pronoun_mentions"]`."""
 
     def __init__(self, nlp: Language, name: str, weights_path: str | None):
         self.name = name
@@ -392,8 +398,11 @@ class ToneScorer:
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
         compounds: dict[int, float] = {}
         doc._.tone = doc_tone(doc, compounds)
-        for span in doc.spans[MENTIONS] if MENTIONS in doc.spans else []:
+        mentions = doc.spans[MENTIONS] if MENTIONS in doc.spans else []
+        pronouns = pronoun_mentions(doc, mentions)
+        for span in (*mentions, *pronouns):
             span._.sentiment, span._.sentiment_score = mention_sentiment(self.model, span, compounds.get(span.sent.start))
+        doc.spans[PRONOUNS] = pronouns
         return doc
 
 
