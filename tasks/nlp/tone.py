@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from spacy.attrs import DEP, IS_ALPHA, IS_PUNCT, LEMMA, LOWER
+from spacy.attrs import DEP, IS_ALPHA, IS_PUNCT, LEMMA, LOWER, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span
@@ -99,16 +99,26 @@ class DocWords:
     """VADER's lexicon valence of the lower-cased word (0: not in the lexicon)."""
     dep: list[int]
     """Dependency label hashes."""
+    text: list[str]
+    """Each token's text with the space after it, if any."""
+    spaced: list[int]
+    """Whether a space follows the token."""
+
+    def span_text(self, start: int, end: int) -> str:
+        """doc[start:end].text, without a Token object per word."""
+        text = "".join(self.text[start:end])
+        return text[:-1] if self.spaced[end - 1] else text
 
 
 def doc_words(doc: SpacyDoc) -> DocWords:
     strings = doc.vocab.strings
     lexicon = vader().lexicon
-    columns = doc.to_array([LOWER, LEMMA, IS_PUNCT, IS_ALPHA, DEP]).T.tolist() if len(doc) else [[]] * 5
+    columns = doc.to_array([LOWER, LEMMA, IS_PUNCT, IS_ALPHA, DEP, ORTH, SPACY]).T.tolist() if len(doc) else [[]] * 7
     lower = [strings[h] for h in columns[0]]
     lemma = [strings[h].lower() for h in columns[1]]
+    text = [strings[h] + " " if space else strings[h] for h, space in zip(columns[5], columns[6])]
     return DocWords(lower, lemma, [bool(x) for x in columns[2]], [bool(x) for x in columns[3]],
-                    [lexicon.get(w, 0.0) for w in lower], columns[4])
+                    [lexicon.get(w, 0.0) for w in lower], columns[4], text, columns[6])
 
 
 def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None, words: DocWords | None = None,
@@ -133,7 +143,7 @@ def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None, words: Do
                 pos += v > 0
                 neg += v < 0
         if n:
-            compound = analyser.polarity_scores(sent.text)["compound"]
+            compound = analyser.polarity_scores(w.span_text(sent.start, sent.end))["compound"]
             if compounds is not None:
                 compounds[sent.start] = compound
             weighted += n * compound
