@@ -9,7 +9,9 @@ how toxic and how constructive they are.
   multinomial logistic regression over features of the mention's context (words near it with the
   mention masked, its place in the dependency parse, the words on its path to the root, VADER
   valences of those), trained on NewsMTSC's training split (target-dependent sentiment in news) by
-  benchmarks/train_tone.py; weights in data/tone/target_weights.json.
+  benchmarks/train_tone.py; weights in data/tone/target_weights.json. The same for every "he" or
+  "she" that refers to a PERSON mention (tasks/nlp/pronouns.py), in `doc.spans["pronoun_mentions"]`
+  with `span._.antecedent`: news says much of what it says of a person through the pronoun.
 - Comment toxicity: `alt-profanity-check`'s linear model (trained on labelled toxic and offensive
   comments and tweets) over the comment and its sentences, joined with VADER's share of negative
   words. Constructiveness: a two-weight logistic calibration (length, subordinate clauses) fitted on
