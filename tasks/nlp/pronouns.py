@@ -9,8 +9,9 @@ document that is a PERSON, when spaCy's tagger finds the pronoun singular mascul
 they gained nothing on the tone gold (`fit`), tripled the pronouns scored and are the readings
 most often wrong ("it" is mostly not an organisation). Names carry no gender here, so "she" may
 take the nearest man's name; no pronoun looks past MAX_SENTENCES_BACK sentences. When no PERSON
-precedes, the first one after the pronoun in its sentence is taken ("His critics say Trump lost"), unless the pronoun governs it ("He said Trump lost" is about
-someone else: binding theory's Principle C).
+precedes, the first one after the pronoun in its sentence is taken ("His critics say Trump
+lost"), unless the pronoun governs it ("He said Trump lost" is about someone else: binding
+theory's Principle C).
 First and second person ("I", "we", "you") are never resolved: in a quote or a comment they are the
 speaker and the reader, whom no mention names.
 """
@@ -19,8 +20,8 @@ from __future__ import annotations
 from bisect import bisect_right
 
 import numpy
-from spacy.parts_of_speech import PRON
 from spacy.attrs import POS
+from spacy.parts_of_speech import PRON
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span
 
