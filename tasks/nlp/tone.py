@@ -9,7 +9,9 @@ how toxic and how constructive they are.
   multinomial logistic regression over features of the mention's context (words near it with the
   mention masked, its place in the dependency parse, the words on its path to the root, VADER
   valences of those), trained on NewsMTSC's training split (target-dependent sentiment in news) by
-  benchmarks/train_tone.py; weights in data/tone/target_weights.json.
+  benchmarks/train_tone.py; weights in data/tone/target_weights.json. The same for every "he" or
+  "she" that refers to a PERSON mention (tasks/nlp/pronouns.py), in `doc.spans["pronoun_mentions"]`
+  with `span._.antecedent`: news says much of what it says of a person through the pronoun.
 - Comment toxicity: `alt-profanity-check`'s linear model (trained on labelled toxic and offensive
   comments and tweets) over the comment and its sentences, joined with VADER's share of negative
   words. Constructiveness: a two-weight logistic calibration (length, subordinate clauses) fitted on
@@ -22,10 +24,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from spacy.attrs import DEP, IS_ALPHA, IS_PUNCT, LEMMA, LOWER, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span
@@ -33,6 +37,11 @@ from spacy.tokens import Span
 from tasks.core.errors import DataFileError
 from tasks.core.word_sets import read_word_sets
 from tasks.nlp.entities import MENTIONS
+from tasks.nlp.pronouns import pronoun_mentions
+
+PRONOUNS = "pronoun_mentions"
+"""The `doc.spans` key of the pronouns that refer to an entity mention (tasks/nlp/pronouns.py),
+each with the sentiment toward it, as the mentions have."""
 
 TONE_DIR = Path(__file__).parent / "data" / "tone"
 TARGET_WEIGHTS = TONE_DIR / "target_weights.json"
@@ -79,31 +88,71 @@ class DocTone:
     """Subordinate clauses and their markers (dependency labels of the `subordination` word list)."""
 
 
-def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None) -> DocTone:
+@dataclass(frozen=True)
+class DocWords:
+    """What tone reads of each token of one Doc, taken once from its arrays: every mention scored
+    in the Doc reads these lists instead of making Token objects for its sentence again."""
+    lower: list[str]
+    lemma: list[str]
+    """Lemmas, lower-cased."""
+    punct: list[bool]
+    alpha: list[bool]
+    valence: list[float]
+    """VADER's lexicon valence of the lower-cased word (0: not in the lexicon)."""
+    dep: list[int]
+    """Dependency label hashes."""
+    text: list[str]
+    """Each token's text with the space after it, if any."""
+    spaced: list[int]
+    """Whether a space follows the token."""
+
+    def span_text(self, start: int, end: int) -> str:
+        """doc[start:end].text, without a Token object per word."""
+        text = "".join(self.text[start:end])
+        return text[:-1] if self.spaced[end - 1] else text
+
+
+def doc_words(doc: SpacyDoc) -> DocWords:
+    strings = doc.vocab.strings
+    lexicon = vader().lexicon
+    columns = doc.to_array([LOWER, LEMMA, IS_PUNCT, IS_ALPHA, DEP, ORTH, SPACY]).T.tolist() if len(doc) else [[]] * 7
+    lower = [strings[h] for h in columns[0]]
+    lemma = [strings[h].lower() for h in columns[1]]
+    text = [strings[h] + " " if space else strings[h] for h, space in zip(columns[5], columns[6])]
+    return DocWords(lower, lemma, [bool(x) for x in columns[2]], [bool(x) for x in columns[3]],
+                    [lexicon.get(w, 0.0) for w in lower], columns[4], text, columns[6])
+
+
+def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None, words: DocWords | None = None,
+             bounds: list[tuple[int, int]] | None = None) -> DocTone:
     """The document's tone; each sentence's VADER compound score goes into `compounds` (by the
-    sentence's first token) when given."""
+    sentence's first token) and its (start, end) into `bounds` when given."""
     analyser = vader()
-    subordination = word_lists()["subordination"]
-    words = pos = neg = subordinate = 0
+    w = words or doc_words(doc)
+    strings = doc.vocab.strings
+    subordination = {strings[label] for label in word_lists()["subordination"]}
+    subordinate = sum(d in subordination for d in w.dep)
+    n_words = pos = neg = 0
     weighted = 0.0
     for sent in doc.sents:
+        if bounds is not None:
+            bounds.append((sent.start, sent.end))
         n = 0
-        for t in sent:
-            subordinate += t.dep_ in subordination
-            if t.is_alpha:
+        for i in range(sent.start, sent.end):
+            if w.alpha[i]:
                 n += 1
-                v = analyser.lexicon.get(t.lower_, 0.0)
+                v = w.valence[i]
                 pos += v > 0
                 neg += v < 0
         if n:
-            compound = analyser.polarity_scores(sent.text)["compound"]
+            compound = analyser.polarity_scores(w.span_text(sent.start, sent.end))["compound"]
             if compounds is not None:
                 compounds[sent.start] = compound
             weighted += n * compound
-            words += n
-    if not words:
+            n_words += n
+    if not n_words:
         return DocTone(0.0, 0.0, 0.0, 0, subordinate)
-    return DocTone(weighted / words, pos / words, neg / words, words, subordinate)
+    return DocTone(weighted / n_words, pos / n_words, neg / n_words, n_words, subordinate)
 
 
 def combined_tone(tones: list[DocTone]) -> DocTone:
@@ -118,33 +167,40 @@ def combined_tone(tones: list[DocTone]) -> DocTone:
 
 # --- sentiment toward a mention -----------------------------------------------------------------
 
+_QUOTES = frozenset({'"', "“", "”"})
+
+
 def _bucket(d: int) -> str:
     return "1" if d <= 1 else "3" if d <= 3 else "8" if d <= 8 else "far"
 
 
-def target_features(sent: Span, start: int, end: int, compound: float | None = None) -> dict[str, float]:
+def target_features(sent: Span, start: int, end: int, compound: float | None = None,
+                    words: DocWords | None = None) -> dict[str, float]:
     """Features of the target tokens doc[start:end] in sentence `sent`: the words around it by
     distance (the target itself masked), its dependency relation and head, the lemmas on its path
     to the root, modifiers it has, VADER valences of all of those, negation, and the sentence's own
-    VADER score (`compound`, computed when not given). The same function serves training
-    (benchmarks/train_tone.py) and the component."""
+    VADER score (`compound`, computed when not given); `words` are the Doc's DocWords, read when
+    not given. The same function serves training (benchmarks/train_tone.py) and the component."""
     doc = sent.doc
     lexicon = vader().lexicon  # bound once: this runs for every mention
+    w = words or doc_words(doc)
+    lemmas, valences = w.lemma, w.valence
     f: dict[str, float] = {"bias": 1.0}
     target = doc[start:end]
     root = target.root
     inside = range(start, end)
     # Words by distance from the target.
     v_near = v_mid = v_all = 0.0
-    for t in sent:
-        if t.i in inside or t.is_punct:
+    punct = w.punct
+    for i in range(sent.start, sent.end):
+        if start <= i < end or punct[i]:
             continue
-        d = start - t.i if t.i < start else t.i - end + 1
+        d = start - i if i < start else i - end + 1
         b = _bucket(d)
         # By distance only: the same words split by side (before or after the target) as well
         # doubled the weights and lost macro-F1 on both parts of the tone gold.
-        f[f"w{b}:{t.lemma_.lower()}"] = 1.0
-        v = lexicon.get(t.lower_, 0.0)
+        f[f"w{b}:{lemmas[i]}"] = 1.0
+        v = valences[i]
         if v:
             weight = v / (1.0 + 0.3 * d)
             v_all += weight
@@ -174,25 +230,24 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
             "subject" if dep in ("nsubj",) else
             "object" if dep in ("dobj", "pobj", "attr", "oprd") else
             "possessor" if dep == "poss" else "other")
-    pred_v = lexicon.get(pred.lower_, 0.0) or lexicon.get(pred.lemma_.lower(), 0.0)
+    pred_v = valences[pred.i] or lexicon.get(lemmas[pred.i], 0.0)
     if any(c.dep_ == "neg" for c in pred.children):
         pred_v = -0.7 * pred_v
     f[f"v_pred|{role}"] = pred_v / 4
-    f[f"role:{role}|{pred.lemma_.lower()}"] = 1.0
+    f[f"role:{role}|{lemmas[pred.i]}"] = 1.0
     # Path to the root: what is said of the target.
     negations = word_lists()["negations"]
     path_v, negated, node, steps = 0.0, False, root, 0
     while node.head.i != node.i and steps < 6:
         node, steps = node.head, steps + 1
-        lemma = node.lemma_.lower()
-        f[f"path:{lemma}"] = 1.0
-        path_v += lexicon.get(node.lower_, 0.0)
+        f[f"path:{lemmas[node.i]}"] = 1.0
+        path_v += valences[node.i]
         for child in node.children:
             if child.dep_ == "neg" or child.lower_ in negations:
                 negated = True
             if child.dep_ in ("dobj", "acomp", "attr", "xcomp", "advmod", "oprd") and child.i not in inside:
-                f[f"pathchild:{child.dep_}:{child.lemma_.lower()}"] = 1.0
-                path_v += lexicon.get(child.lower_, 0.0) * 0.7
+                f[f"pathchild:{child.dep_}:{lemmas[child.i]}"] = 1.0
+                path_v += valences[child.i] * 0.7
     f["v_path"] = path_v / 4
     f["path_negated"] = float(negated)
     if negated and path_v:
@@ -200,10 +255,11 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
     # Modifiers of the target (apposition, adjectives, relative clauses).
     mod_v = 0.0
     for t in root.subtree:
-        if t.i in inside:
+        i = t.i
+        if start <= i < end:
             continue
-        f[f"mod:{t.lemma_.lower()}"] = 1.0
-        mod_v += lexicon.get(t.lower_, 0.0)
+        f[f"mod:{lemmas[i]}"] = 1.0
+        mod_v += valences[i]
     f["v_mod"] = mod_v / 4
     # The whole sentence, and where the target sits in it.
     if compound is None:
@@ -214,7 +270,7 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
     f["subject"] = float(dep in ("nsubj", "nsubjpass"))
     f["passive_subject"] = float(dep == "nsubjpass")
     f["agent"] = float(dep == "pobj" and head.dep_ == "agent")
-    f["quoted"] = float(any(t.text in ('"', "“", "”") for t in sent))
+    f["quoted"] = float(any(w.lower[i] in _QUOTES for i in range(sent.start, sent.end)))
     return f
 
 
@@ -254,10 +310,12 @@ def load_target_model(path: Path = TARGET_WEIGHTS) -> TargetModel:
         raise DataFileError(str(path), None, f"target sentiment weights unreadable: {exc!r}") from exc
 
 
-def mention_sentiment(model: TargetModel, span: Span, compound: float | None = None) -> tuple[str, float]:
+def mention_sentiment(model: TargetModel, span: Span, compound: float | None = None, sent: Span | None = None,
+                      words: DocWords | None = None) -> tuple[str, float]:
     """(label, score in -1..1: P(positive) - P(negative)) of the sentence toward the mention;
-    `compound` is the sentence's VADER score when already known."""
-    p = model.proba(target_features(span.sent, span.start, span.end, compound))
+    `compound` is the sentence's VADER score, `sent` the sentence and `words` the Doc's DocWords,
+    when already known."""
+    p = model.proba(target_features(sent or span.sent, span.start, span.end, compound, words))
     label = SENTIMENTS[max(range(len(p)), key=p.__getitem__)]
     return label, p[2] - p[0]
 
@@ -383,7 +441,8 @@ if not SpacyDoc.has_extension("tone"):
 
 class ToneScorer:
     """spaCy component: `doc._.tone` (a DocTone) and, on every span of `doc.spans["mentions"]`,
-    `span._.sentiment` (negative/neutral/positive) and `span._.sentiment_score` (-1..1)."""
+    `span._.sentiment` (negative/neutral/positive) and `span._.sentiment_score` (-1..1); the
+    pronouns that refer to a mention, scored alike, in `doc.spans["pronoun_mentions"]`."""
 
     def __init__(self, nlp: Language, name: str, weights_path: str | None):
         self.name = name
@@ -391,9 +450,20 @@ class ToneScorer:
 
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
         compounds: dict[int, float] = {}
-        doc._.tone = doc_tone(doc, compounds)
-        for span in doc.spans[MENTIONS] if MENTIONS in doc.spans else []:
-            span._.sentiment, span._.sentiment_score = mention_sentiment(self.model, span, compounds.get(span.sent.start))
+        bounds: list[tuple[int, int]] = []
+        words = doc_words(doc)
+        doc._.tone = doc_tone(doc, compounds, words, bounds)
+        mentions = doc.spans[MENTIONS] if MENTIONS in doc.spans else []
+        pronouns = pronoun_mentions(doc, mentions)
+        starts = [b[0] for b in bounds]
+        for span in (*mentions, *pronouns):
+            # The sentence as Span.sent gives it (a span across a boundary takes both sentences),
+            # from the bounds doc_tone walked: Span.sent walks the tokens again for every mention.
+            first, last = bounds[bisect_right(starts, span.start) - 1], bounds[bisect_right(starts, span.end - 1) - 1]
+            sent = doc[first[0]:last[1]]
+            span._.sentiment, span._.sentiment_score = mention_sentiment(
+                self.model, span, compounds.get(sent.start), sent, words)
+        doc.spans[PRONOUNS] = pronouns
         return doc
 
 

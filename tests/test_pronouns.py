@@ -1,0 +1,58 @@
+"""Pronouns resolved to the entity mention they refer to, so that what a sentence says of "he"
+counts toward the person named before."""
+from __future__ import annotations
+
+import pytest
+
+from tasks.core.settings import DEFAULT_MODEL
+from tasks.nlp.entities import MENTIONS
+from tasks.nlp.pipeline import build_pipeline
+from tasks.nlp.pronouns import pronoun_mentions
+from tasks.nlp.tone import PRONOUNS
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return build_pipeline(DEFAULT_MODEL)
+
+
+def _resolved(nlp, text: str) -> dict[str, str]:
+    doc = nlp(text)
+    return {f"{p.text}@{p.start_char}": p._.antecedent.text for p in pronoun_mentions(doc, doc.spans[MENTIONS])}
+
+
+def test_he_refers_to_the_person_named_before_not_to_a_place(nlp):
+    text = "Emmanuel Macron visited Germany on Monday, and he praised its government."
+    assert _resolved(nlp, text)[f"he@{text.index(' he ') + 1}"] == "Emmanuel Macron"
+
+
+def test_first_and_second_person_are_never_resolved(nlp):
+    text = "Angela Merkel is wrong, and I told you so, as we all said to her."
+    assert _resolved(nlp, text) == {f"her@{text.index('her.')}": "Angela Merkel"}
+
+
+def test_a_pronoun_that_governs_a_later_name_is_someone_else(nlp):
+    """'He said Trump lost': he is not Trump; 'His critics say Trump lost': his may be Trump's."""
+    governs = nlp("He said Donald Trump lost the vote.")
+    assert pronoun_mentions(governs, governs.spans[MENTIONS]) == []
+    possessor = _resolved(nlp, "His critics say Donald Trump lost the vote.")
+    assert possessor == {"His@0": "Donald Trump"}
+
+
+def test_a_name_three_sentences_back_is_too_far(nlp):
+    text = ("Boris Johnson spoke first. The hall was full. The lights were dim. "
+            "The music stopped. Then he left.")
+    assert _resolved(nlp, text) == {}
+
+
+def test_the_tone_component_scores_the_pronoun_toward_its_entity(nlp):
+    """'Barack Obama arrived; he was praised / condemned by ...': the pronoun carries the judgement
+    and the entity of its antecedent."""
+    scores = {}
+    for verb in ("praised", "condemned"):
+        doc = nlp(f"Barack Obama arrived in Chicago, and he was {verb} by the crowd.")
+        (he,) = [p for p in doc.spans[PRONOUNS] if p.text == "he"]
+        assert he._.antecedent.text == "Barack Obama" and he.kb_id_ == he._.antecedent.kb_id_
+        assert he._.sentiment in ("negative", "neutral", "positive")
+        scores[verb] = he._.sentiment_score
+    assert scores["praised"] > 0 > scores["condemned"]
