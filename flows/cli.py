@@ -142,12 +142,14 @@ def run(
                     or f"{_escape(str(exc.filename or settings.data_dir))}: {exc.strerror}", RunExit.CANNOT_RUN)
     from flows.progress_display import show_progress
 
-    if n_process > 1 and task_runner is Runner.local:
+    from tasks.nlp.model_names import model_installed
+
+    if n_process > 1 and task_runner is Runner.local and model_installed(settings.model):
         # There is something to do (a rerun with nothing new answered above): the workers load
         # spaCy while Prefect's API server starts.
-        from tasks.nlp.pool import worker_pool
+        from tasks.nlp.pool import start_workers
 
-        worker_pool(settings.model, n_process)
+        start_workers(settings.model, n_process)
     stop_progress = show_progress(console)
     console.print(f"newsflow: ingesting {_escape(', '.join(seeds))} into {settings.warehouse}", markup=False,
                   soft_wrap=True)

@@ -20,12 +20,14 @@ from prefect.utilities.annotations import quote
 from flows import progress
 from flows.progress import say
 from flows.run_lock import run_lock
+from tasks.core.memory import release_freed_memory
 from tasks.core.settings import resolve_settings
 from tasks.core.timing import StageClock
 from tasks.ingest.batch import parse_task
 from tasks.ingest.discover import discover_task
 from tasks.lake import batch_tables, write_lake_task
 from tasks.nlp.analysis import Analysis
+from tasks.nlp.model_names import require_model
 from tasks.nlp.stage import analyse_docs, analyse_task
 from tasks.quality.quarantine import batch_records, duplicate_records, refused_records
 from tasks.quality.validate import apply_verdict, data_docs_task, result_rows, validate_task, warm_up
@@ -139,12 +141,14 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
         else:
             say(f"{len(found.vanished)} seed files loaded earlier no longer exist; their rows stay in the "
                 f"warehouse (newsflow run --prune removes them)")
+    if found.new:
+        require_model(settings.model)  # a run-wide problem: no seed file is to blame for it
     progress.start(len(found.new), "files")
     if found.new and settings.n_process > 1 and parallel == 1:
         # The workers load spaCy while the first batch is parsed; a run with nothing new starts none.
-        from tasks.nlp.pool import worker_pool
+        from tasks.nlp.pool import start_workers
 
-        worker_pool(settings.model, settings.n_process)
+        start_workers(settings.model, settings.n_process)
 
     totals = {t: 0 for t in ("articles", "comments", "entities", "events")}
     quarantined, checks_failed, warnings = [], 0, 0
@@ -185,6 +189,12 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
                 say(f"batch {number}: analysis failed ({type(exc).__name__}); analysing its files one at a time")
                 analysis = _analyse_each(parsed, settings.model)
         clock.add_cpu(analysis.seconds)
+        if number == len(batches) and settings.n_process > 1 and parallel == 1:
+            # The last batch is analysed: idle workers would only add their memory to the
+            # checks, the load and the report that follow.
+            from tasks.nlp.pool import release_workers
+
+            release_workers()
         parsed = parsed.without_failed(analysis.failed, settings.quarantine_dir)
         with clock.stage("tables"):
             tables = batch_tables(parsed.articles, parsed.comments, analysis.mentions, analysis.events,
@@ -213,6 +223,7 @@ def _ingest(settings, seeds: list[str], recursive: bool, run_id: str, started: d
         warnings += sum(1 for r in results if not r.blocking and not r.success)
         for q in bad:
             say(f"quarantined {escape(q['source_path'])}: {q['reason']}")
+        release_freed_memory()  # the batch's rows, frames and tables: or the run grows with the corpus
         say(f"batch {number}/{len(batches)}: {len(batch)} files, {counts.get('articles', 0)} articles, "
             f"{counts.get('comments', 0)} comments, {counts.get('entities', 0)} entities, {counts.get('events', 0)} events")
 

@@ -69,6 +69,18 @@ def test_missing_seed_folder_is_a_clear_error(warehouse):
     assert r.returncode != 0 and "no/such/folder" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_model_that_is_not_installed_fails_the_run_naming_it_and_blames_no_seed(seed_dir, warehouse):
+    import duckdb
+
+    r = newsflow_cli("run", seed_dir, "-w", warehouse, "--model", "no_such_model", "--n-process", "2", timeout=120)
+    assert r.returncode != 0
+    assert "'no_such_model' is not installed" in r.stderr and "Traceback" not in r.stderr + r.stdout
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("SELECT status, error FROM pipeline_runs").fetchall()[0][0] == "failed"
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+    con.close()
+
+
 def test_help_explains_commands():
     r = newsflow_cli("--help")
     assert r.returncode == 0

@@ -52,3 +52,20 @@ def test_worker_processes_give_the_same_rows_in_the_same_order(sample):
     ordered = [docs[k] for k in docs]
     parallel = analyse_docs(ordered, DEFAULT_MODEL, n_process=2)
     assert (parallel.mentions, parallel.events) == (mentions, events)
+
+
+def test_released_workers_exit_and_the_next_analysis_starts_new_ones(sample):
+    import psutil
+
+    from tasks.nlp.pool import release_workers, worker_pool
+
+    docs, mentions, events = sample
+    ordered = [docs[k] for k in docs]
+    first = [p.pid for p in worker_pool(DEFAULT_MODEL, 2)._pool]
+    release_workers()
+    assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+                   for pid in first)
+    again = analyse_docs(ordered, DEFAULT_MODEL, n_process=2)
+    assert (again.mentions, again.events) == (mentions, events)
+    assert not {p.pid for p in worker_pool(DEFAULT_MODEL, 2)._pool} & set(first)
+    release_workers()

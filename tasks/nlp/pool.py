@@ -2,49 +2,123 @@
 
 spaCy's own `nlp.pipe(n_process=N)` starts N fresh processes at every call and sends whole Docs
 back to the parent, where extraction then runs on one core. This pool starts its workers once
-per process (forkserver: clean processes, no fork from a threaded Prefect run), each loads the
-model once, and each returns finished mention and event rows, so extraction runs in parallel too
-and the parent never loads the model.
+per run, each returns finished mention and event rows, so extraction runs in parallel too and
+the parent never loads the model.
+
+Workers are forked by multiprocessing's forkserver (clean processes, no fork from a threaded
+Prefect run). The forkserver itself loads the pipeline once, before it forks anything
+(tasks.nlp.worker_preload): the workers then share the model's weights, the gazetteer and the
+places index page for page instead of holding a copy each, and a new worker is ready as soon as
+it is forked.
 """
 from __future__ import annotations
 
 import atexit
 import multiprocessing as mp
-from functools import lru_cache
+import os
+import threading
 
+from tasks.core.memory import release_freed_memory
 from tasks.ingest.documents import Doc
 from tasks.nlp.analysis import Analysis
 
 CHUNK = 16
 """Documents per task sent to a worker: small enough to balance, large enough to amortize."""
 
+PRELOAD_MODEL_ENV = "NEWSFLOW_WORKER_MODEL"
+"""The model the forkserver loads before forking workers (read by tasks.nlp.worker_preload)."""
+
 _model: str | None = None
 
 
 WARM_UP = Doc("warm-up", "comment", "warm-up", "Officials in Baghdad said talks would resume. I disagree.", None)
 """A comment that takes every stage once, so that models loaded on first use (the toxicity
-classifier) load when the worker starts, not inside the first batch's clock."""
+classifier) load before the first batch, not inside its clock."""
 
 
 def _init(model: str) -> None:
-    global _model
+    global _model, _init_error
     _model = model
     from tasks.nlp.analyse import analyse_in_process
 
-    analyse_in_process([WARM_UP], model)
+    try:
+        analyse_in_process([WARM_UP], model)  # free when the forkserver loaded this model already
+    except Exception as exc:  # noqa: BLE001 - a Pool replaces a worker whose initializer raises,
+        _init_error = exc  # forever: the error goes back with the first task instead
 
 
 def _work(docs):
     from tasks.nlp.analyse import analyse_in_process
 
-    return analyse_in_process(docs, _model)
+    if _init_error is not None:
+        raise _init_error
+    try:
+        return analyse_in_process(docs, _model)
+    finally:
+        release_freed_memory()  # or a worker grows with the corpus
 
 
-@lru_cache(maxsize=2)
+class _Starting:
+    """A pool being created in a thread: creating one waits until the forkserver has loaded the
+    model and forked, and the caller has other things to start meanwhile (Prefect)."""
+
+    def __init__(self, model: str, processes: int):
+        self.pool = self.error = None
+        self._thread = threading.Thread(target=self._create, args=(model, processes), daemon=True,
+                                        name="newsflow-worker-start")
+        self._thread.start()
+
+    def _create(self, model: str, processes: int) -> None:
+        try:
+            ctx = mp.get_context("forkserver")
+            # Read by the forkserver when it starts (the first pool of this process starts it).
+            os.environ.setdefault(PRELOAD_MODEL_ENV, model)
+            ctx.set_forkserver_preload(["tasks.nlp.worker_preload"])
+            self.pool = ctx.Pool(processes, initializer=_init, initargs=(model,))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the pool
+            self.error = exc
+
+    def result(self):
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.pool
+
+
+_pools: dict[tuple[str, int], _Starting] = {}
+_lock = threading.Lock()
+
+
+def start_workers(model: str, processes: int) -> None:
+    """Start `processes` workers for `model` without waiting for them."""
+    with _lock:
+        if (model, processes) not in _pools:
+            _pools[(model, processes)] = _Starting(model, processes)
+
+
 def worker_pool(model: str, processes: int):
-    pool = mp.get_context("forkserver").Pool(processes, initializer=_init, initargs=(model,))
-    atexit.register(pool.terminate)
-    return pool
+    """The running pool for `model` (started now if need be), once its workers are forked."""
+    start_workers(model, processes)
+    return _pools[(model, processes)].result()
+
+
+def release_workers() -> None:
+    """Stop the workers (the forkserver keeps the loaded model: the next pool forks at once).
+    Called when a run's last batch is analysed, so that checks, loading and the report do not
+    share the machine's memory with idle workers."""
+    with _lock:
+        starting = list(_pools.values())
+        _pools.clear()
+    for s in starting:
+        try:
+            pool = s.result()
+        except BaseException:  # noqa: BLE001 - a pool that never started has nothing to stop
+            continue
+        pool.terminate()
+        pool.join()
+
+
+atexit.register(release_workers)
 
 
 def analyse_parallel(docs: list, model: str, processes: int, on_progress=None) -> Analysis:
