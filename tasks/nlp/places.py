@@ -437,6 +437,9 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
     state = _state(text, index, rules)
     if state is not None:
         return [state], True
+    placed = _placed(span, text, index, rules)
+    if placed:
+        return placed, len(placed) == 1
     if c is not None and eid.startswith(COUNTRY_ID_PREFIXES[0]) and c.country_code in index.country_record \
             and (span.label_ in ("GPE", "NORP", "LOC") or c.entity_type == "GPE"):
         country = index.country_record[c.country_code]
@@ -461,6 +464,8 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
                 break
     if not found and len(words) > 1 and words[0] in ("al", "el"):
         found = index.lookup(" ".join(words[1:]))
+    if not found and len(span) > 1:
+        found = _opening_place(span, index, rules)
     if span.label_ == "LOC":  # a region, sea or range: never a village of that name
         found = [r for r in found if index.kind[r] != CITY or index.pop[r] >= rules.min_population["single_word"]]
     if eid.startswith(COUNTRY_ID_PREFIXES) and c is not None and c.country_code and found:
@@ -479,6 +484,32 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
         # that name; the city itself is favoured in scoring (see _score).
         found = [r for r in found if index.kind[r] != ADMIN2] or found
     return found, False
+
+
+def _placed(span: Span, text: str, index: PlaceIndex, rules: Rules) -> list[int]:
+    """The places of that name inside the container named after it ("Palestine, Texas", "Paris,
+    Tenn."): what the text says outweighs what the gazetteer makes of the name alone."""
+    if span.end >= len(span.doc) or span.doc[span.end].text != ",":
+        return []
+    container = _container(span, index, rules)
+    return [r for r in index.lookup(text) if any(_inside(index, r, k) for k in container)] if container else []
+
+
+def _opening_place(span: Span, index: PlaceIndex, rules: Rules) -> list[int]:
+    """The place whose name opens a longer name that is itself none ("Anderson County Sheriff's
+    Office", "Columbus Metropolitan Library", "Fort Mill High School"): the institution or building
+    stands in that place. Longest opening first; a single word only when it is a division or a
+    town of some size, since many names open with a village's name by chance."""
+    words = [t.text for t in span]
+    for n in range(len(words) - 1, 0, -1):
+        if not _capitalised(span[n - 1]):
+            continue
+        found = index.lookup(" ".join(words[:n]))
+        if n == 1:
+            found = [r for r in found if index.kind[r] != CITY or index.pop[r] >= rules.min_population["opening"]]
+        if found:
+            return found
+    return []
 
 
 def _hint(span: Span, index: PlaceIndex) -> int:
@@ -615,6 +646,9 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     # One sense per document: a name placed by what surrounds it ("Dublin, Ga.") is that place
     # wherever else the document uses it.
     decided = {fold(_strip_name(span.text)): found[0] for span, found, fixed in work if fixed and len(found) == 1}
+    # A name placed by its container decides over the gazetteer's reading of the same name elsewhere.
+    decided.update({fold(_strip_name(span.text)): found[0] for span, found, fixed in work
+                    if fixed and len(found) == 1 and index.kind[found[0]] != COUNTRY and _placed(span, _strip_name(span.text), index, rules)})
 
     def follows(k: str, found: list[int]) -> bool:
         return k in decided and (decided[k] in found or (bool(found) and decided[k] in index.lookup(k)))
