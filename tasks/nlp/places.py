@@ -65,11 +65,13 @@ class Rules:
     speech_verbs: frozenset[str]
     attribution_phrases: tuple[tuple[str, ...], ...]
     city_prefixes: tuple[str, ...]
+    """Gazetteer id prefixes of cities ("cap:", "city:")."""
     demonyms_as_places: bool
+    """A demonym resolved to a country becomes a GPE mention of it (see _demonym_as_place)."""
     state_institutions: frozenset[str]
     """Words of a state's institutions after its demonym ("the Russian government")."""
-    """A demonym resolved to a country becomes a GPE mention of it (see _demonym_as_place)."""
-    """Gazetteer id prefixes of cities ("cap:", "city:")."""
+    placed_labels: frozenset[str]
+    """Labels of mentions that take their town's place when the index does not know them (streets, buildings)."""
     state_abbreviations: dict[str, str]
     min_population: dict[str, int]
     weights: dict
@@ -86,7 +88,7 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
                       frozenset(d["dateline_marks"]),
                       frozenset(d["speech_verbs"]), tuple(tuple(p.lower().split()) for p in d["attribution_phrases"]),
                       tuple(d["gazetteer_city_prefixes"]), bool(d["demonyms_as_places"]),
-                      frozenset(w.lower() for w in d["state_institutions"]),
+                      frozenset(w.lower() for w in d["state_institutions"]), frozenset(d["placed_in_town_labels"]),
                       {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()}, dict(d["min_population"]),
                       dict(d["weights"]))
         for kind in d["division_words"].values():
@@ -667,6 +669,31 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     for n, (span, found, fixed) in enumerate(work):
         r = picks.get(n)
         span._.place = index.place(r) if r is not None and not math.isnan(index.lat[r]) else None
+    _place_facilities(work, picks, index, rules)
+
+
+def _place_facilities(work: list[tuple[Span, list[int], bool]], picks: dict[int, int], index: PlaceIndex,
+                      rules: Rules) -> None:
+    """A street or building the index does not know stands in a town: the one named right after it
+    ("Kamenne Square in Bratislava", "Collins Avenue, Miami Beach"), else the town the document
+    names most often, when it names one at least `facility_town_mentions` times."""
+    towns = {n: r for n, r in picks.items() if index.kind[r] == CITY and not math.isnan(index.lat[r])}
+    if not towns:
+        return
+    counts: dict[int, int] = {}
+    for r in towns.values():
+        counts[r] = counts.get(r, 0) + 1
+    focus = max(counts, key=lambda r: counts[r])
+    focus = focus if counts[focus] >= rules.weights["facility_town_mentions"] else None
+    starts = {work[n][0].start: r for n, r in towns.items()}
+    for span, found, fixed in work:
+        if span.label_ not in rules.placed_labels or span._.place is not None:
+            continue
+        doc = span.doc
+        after = starts.get(span.end + 1) if span.end < len(doc) and doc[span.end].lower_ in rules.place_preps | {","} else None
+        r = after if after is not None else focus
+        if r is not None:
+            span._.place = index.place(r)
 
 
 def _recanonicalised(span: Span) -> Span:
