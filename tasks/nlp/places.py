@@ -181,15 +181,20 @@ def _stands_alone(span: Span) -> bool:
     return not name_word(span.start - 1) and not name_word(span.end)
 
 
-def _model_place(span: Span, records: list[int], index: PlaceIndex, rules: Rules, full_names: set[str]) -> bool:
+def _model_place(span: Span, records: list[int], index: PlaceIndex, rules: Rules, full_names: set[str],
+                 ctx: "_Context") -> bool:
     """The model's place reading stands against the entity linker's person or organisation one,
     unless the name is a speaker or the surname of a person the document names in full (a
-    country's or a state's name excepted: "Egypt" after a title "Rethinking Egypt")."""
+    country's or a state's name excepted: "Egypt" after a title "Rethinking Egypt"; and a name with
+    a place's evidence beside it or among the document's places: "Gainesville" after "Rodeo
+    Gainesville")."""
     if not _stands_alone(span):
         return False
     if any(index.kind[r] in (COUNTRY, ADMIN1, CONTINENT) for r in records):
         return True
-    return span.text not in full_names and not _attributed(span, rules)
+    if _attributed(span, rules):
+        return False
+    return span.text not in full_names or _evidence(span, records, index, rules, ctx)
 
 
 def _dateline(span: Span, rules: Rules) -> bool:
@@ -271,7 +276,7 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
         # A county's name without its word ("Bell" for Bell County, "Lot") is no evidence of a place.
         records = [r for r in records if index.kind[r] != ADMIN2 or (len(span) > 1 and fold(index.names[r]) == fold(span.text))]
         if records and ((span.start, span.end) in model_places
-                        and _model_place(span, records, index, rules, full_names) or
+                        and _model_place(span, records, index, rules, full_names, ctx) or
                         _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames)):
             best = max(records, key=lambda r: _score(index, r, ctx, rules))
             p = index.place(best)
@@ -445,7 +450,10 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
     if c is not None and eid.startswith(COUNTRY_ID_PREFIXES[0]) and c.country_code in index.country_record \
             and (span.label_ in ("GPE", "NORP", "LOC") or c.entity_type == "GPE"):
         country = index.country_record[c.country_code]
-        rivals = [r for r in index.lookup(text) if index.kind[r] == ADMIN1] if span.label_ != "NORP" else []
+        # Rivals: a division of that name ("Georgia"), or a namesake town abroad ("Palestine", Texas);
+        # a town of the country itself ("Mexico" for Mexico City) is that country's name.
+        rivals = [r for r in index.lookup(text) if index.kind[r] == ADMIN1 or index.kind[r] == CITY
+                  and index.country[r] != index.country[country]] if span.label_ != "NORP" else []
         return ([country, *rivals], False) if rivals else ([country], True)
     if span.label_ == "NORP":
         r = index.demonyms.get(fold(text))
@@ -568,6 +576,7 @@ class _Context:
     countries: dict[int, float]
     divisions: dict[int, float]
     anchors: list[int]
+    division_total: float = 0.0
 
 
 EMPTY_CONTEXT = _Context({}, {}, [])
@@ -583,7 +592,7 @@ def _context(index: PlaceIndex, picks: list[int]) -> _Context:
             divisions[a1] = divisions.get(a1, 0) + 1
     total = max(sum(countries.values()), 1.0)
     countries = {k: v / total for k, v in countries.items() if k}
-    return _Context(countries, divisions, [r for r in picks if index.kind[r] != CONTINENT])
+    return _Context(countries, divisions, [r for r in picks if index.kind[r] != CONTINENT], sum(divisions.values()))
 
 
 KM_PER_DEGREE_LATITUDE = 111.2
@@ -611,6 +620,10 @@ def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0
     local = 0.0
     if a1 >= 0 and a1 in ctx.divisions:
         local = w["same_division"]
+        if index.kind[r] in (CITY, ADMIN2):
+            # Local news: the more of the document's places lie in one division, the more a town
+            # there outweighs a famous namesake elsewhere ("Paris" beside "Henry County, Tenn.").
+            local += w["division_share"] * ctx.divisions[a1] / ctx.division_total
     if index.kind[r] in (CITY, ADMIN2) and _near(index, r, ctx.anchors, w["near_km"]):
         local = max(local, w["near_anchor"])
     return s + local
