@@ -516,7 +516,9 @@ def _opening_place(span: Span, index: PlaceIndex, rules: Rules) -> list[int]:
             continue
         found = index.lookup(" ".join(words[:n]))
         if n == 1:
-            found = [r for r in found if index.kind[r] != CITY or index.pop[r] >= rules.min_population["opening"]]
+            # Streets and buildings are mostly named after people ("Collins Avenue", "Carnegie
+            # Library"): one word opens a place only when that place is a large one.
+            found = [r for r in found if index.kind[r] in (COUNTRY, ADMIN1) or index.pop[r] >= rules.min_population["opening"]]
         if found:
             return found
     return []
@@ -693,11 +695,20 @@ def _place_facilities(work: list[tuple[Span, list[int], bool]], picks: dict[int,
     towns = {n: r for n, r in picks.items() if index.kind[r] == CITY and not math.isnan(index.lat[r])}
     if not towns:
         return
+    # The town the document is about lies in the country it names most ("Marigny" of France is a
+    # street's namesake in a story about New Orleans).
+    by_country: dict[int, int] = {}
+    for r in picks.values():
+        by_country[index.country[r]] = by_country.get(index.country[r], 0) + 1
+    main_country = max(by_country, key=lambda k: by_country[k])
     counts: dict[int, int] = {}
     for r in towns.values():
-        counts[r] = counts.get(r, 0) + 1
+        if index.country[r] == main_country:
+            counts[r] = counts.get(r, 0) + 1
+    if not counts:
+        counts = {0: 0}
     focus = max(counts, key=lambda r: counts[r])
-    focus = focus if counts[focus] >= rules.weights["facility_town_mentions"] else None
+    focus = focus if counts[focus] >= max(rules.weights["facility_town_mentions"], 1) else None
     starts = {work[n][0].start: r for n, r in towns.items()}
     for span, found, fixed in work:
         if span.label_ not in rules.placed_labels or span._.place is not None:
