@@ -246,6 +246,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
         elif m.label_ in ("PERSON", "ORG") and (m.start, m.end) in model_places and _stands_alone(m) \
                 and not (m._.canonical and m._.canonical.country_code):
             continue  # (a linked entity, such as a country's national team, stays what the linker made it)
+        elif m.label_ == "ORG" and _stands_alone(m) and any(index.kind[r] == COUNTRY for r in index.lookup(m.text)):
+            continue  # a country's bare name standing for its team or its government ("France", "Portugal beat")
         elif m.label_ == "PERSON":
             persons.update({i: m for i in range(m.start, m.end)})
         elif m.label_ in rules.embedding_labels and not (m._.canonical and m._.canonical.country_code):
@@ -761,7 +763,7 @@ def state_demonyms(doc: SpacyDoc, mentions: list[Span], index: PlaceIndex, rules
             continue
         first = m[1] if m[0].lower_ == "the" and len(m) > 2 else m[0]
         r = index.demonyms.get(fold(first.text))
-        if r is None or first.i + 1 >= m.end or doc[first.i + 1].lower_ not in rules.state_institutions \
+        if r is None or index.kind[r] != COUNTRY or first.i + 1 >= m.end or doc[first.i + 1].lower_ not in rules.state_institutions \
                 or (first.i, first.i + 1) in taken:
             continue
         alpha3 = index.country_of(r)

