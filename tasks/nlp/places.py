@@ -361,6 +361,58 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
         (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
 
 
+def _plural(word: str) -> str:
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("s", "sh", "ch", "x")) else "s")
+
+
+def _division_plurals(rules: Rules) -> dict[str, str]:
+    return {_plural(w): w for w, kind in rules.division_words.items() if kind != "place"}
+
+
+def listed_divisions(doc: SpacyDoc, index: PlaceIndex, rules: Rules) -> list[Span]:
+    """The names listed before a plural division word, each a division of that kind: "Cooke,
+    Grayson and Love counties", "Nassau and Baker counties" (GPE mentions, whatever the model made
+    of the names)."""
+    plurals = _division_plurals(rules)
+    words = _words(doc)
+    out: list[Span] = []
+    for i, w in enumerate(words):
+        singular = plurals.get(w.lower())
+        if singular is None or i == 0:
+            continue
+        kinds = _KIND_OF_WORD[rules.division_words[singular]]
+        items, j = [], i - 1
+        while j >= 0:
+            a = j
+            while a >= 0 and j - a < 3 and _capitalised(doc[a]) and not doc[a].is_sent_start:
+                a -= 1
+            if a == j:
+                break
+            items.append((a + 1, j + 1))
+            j = a
+            if j >= 0 and doc[j].text == ",":
+                j -= 1
+            if j >= 0 and doc[j].lower_ in ("and", "or"):
+                j -= 1
+            elif not (j + 1 < len(doc) and doc[j + 1].text == ","):
+                break
+        if len(items) < 2:
+            continue
+        for a, b in items:
+            name = doc[a:b].text
+            found = [r for r in index.lookup(f"{name} {singular}") + index.lookup(name) if index.kind[r] in kinds]
+            if not found:
+                continue
+            best = max(found, key=lambda r: index.pop[r])
+            p = index.place(best)
+            mention = Span(doc, a, b, label="GPE", kb_id=f"geonames:{p.geonames_id}")
+            mention._.canonical = Canonical(f"geonames:{p.geonames_id}", p.name, "GPE", p.country_code, None)
+            out.append(mention)
+    return out
+
+
 def _as_facility(m: Span) -> Span:
     c = m._.canonical
     out = Span(m.doc, m.start, m.end, label="FAC", kb_id=m.kb_id_)
@@ -786,6 +838,11 @@ class PlaceResolver:
 
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
         mentions = facilities(doc, list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else [], self.rules)
+        listed = listed_divisions(doc, self.index, self.rules)
+        if listed:
+            # The list's reading outweighs the model's (a county "Douglas" is no person there).
+            mentions = [m for m in mentions if not any(m.start < b.end and b.start < m.end for b in listed)] + listed
+            mentions.sort(key=lambda m: (m.start, -m.end))
         doc.spans[MENTIONS] = mentions
         # The places the model found set the context in which further names are taken for places.
         ctx = _context(self.index, list(_anchors(_work(mentions, self.index, self.rules), self.index, self.rules).values()))
