@@ -726,6 +726,8 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     work = [(span, [decided[k]] if follows(k := fold(_strip_name(span.text)), found) else found,
              fixed or follows(k, found)) for span, found, fixed in work]
     picks.update({n: found[0] for n, (span, found, fixed) in enumerate(work) if fixed and found})
+    support = _co_located(work, index, rules)
+    co = rules.weights["co_located"]
     for _ in range(2):
         settled = dict(picks)
         for n, (span, found, fixed) in enumerate(work):
@@ -734,11 +736,48 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
                 eid = span.kb_id_ or (span._.canonical.entity_id if span._.canonical else "")
                 city = eid.startswith(rules.city_prefixes)
                 picks[n] = found[0] if len(found) == 1 else \
-                    max(found, key=lambda r: _score(index, r, ctx, rules, hint, city))
+                    max(found, key=lambda r: _score(index, r, ctx, rules, hint, city) + co * support.get(r, 0.0))
     for n, (span, found, fixed) in enumerate(work):
         r = picks.get(n)
         span._.place = index.place(r) if r is not None and not math.isnan(index.lat[r]) else None
     _place_facilities(work, picks, index, rules)
+
+
+def _co_located(work: list[tuple[Span, list[int], bool]], index: PlaceIndex, rules: Rules) -> dict[int, float]:
+    """record -> how strongly the document's other names back it: the towns and counties a
+    document names lie near one another, so a reading of a name lying near a reading of another
+    name is backed by it ("Paris" beside "Henry County" and "Whitlock": Paris, Tennessee). A name
+    with many readings backs each weakly (1/sqrt of their number); the backing is capped at 2."""
+    km = rules.weights["co_located_km"]
+    cells: dict[tuple[int, int], list[tuple[str, int, float]]] = {}
+    names: dict[str, list[int]] = {}
+    for span, found, fixed in work:
+        if len(found) > 1 or (found and index.kind[found[0]] in (CITY, ADMIN2)):
+            names.setdefault(fold(_strip_name(span.text)), found)
+    if len(names) < 2:
+        return {}
+    for key, found in names.items():
+        local = [r for r in found if index.kind[r] in (CITY, ADMIN2) and not math.isnan(index.lat[r])]
+        weight = 1.0 / math.sqrt(len(local)) if local else 0.0
+        for r in local:
+            cells.setdefault((int(index.lat[r] // 1), int(index.lon[r] // 1)), []).append((key, r, weight))
+    support: dict[int, float] = {}
+    for key, found in names.items():
+        if len(found) < 2:
+            continue
+        for r in found:
+            if index.kind[r] not in (CITY, ADMIN2) or math.isnan(index.lat[r]):
+                continue
+            la, lo = int(index.lat[r] // 1), int(index.lon[r] // 1)
+            backers: dict[str, float] = {}
+            for dla in (-1, 0, 1):
+                for dlo in (-1, 0, 1):
+                    for other, o, weight in cells.get((la + dla, lo + dlo), ()):
+                        if other != key and weight > backers.get(other, 0.0) and index.distance_km(r, o) < km:
+                            backers[other] = weight
+            if backers:
+                support[r] = min(sum(backers.values()), 2.0)
+    return support
 
 
 def _place_facilities(work: list[tuple[Span, list[int], bool]], picks: dict[int, int], index: PlaceIndex,
