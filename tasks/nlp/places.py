@@ -572,7 +572,7 @@ def _opening_place(span: Span, index: PlaceIndex, rules: Rules) -> list[int]:
         if n == 1:
             # Streets and buildings are mostly named after people ("Collins Avenue", "Carnegie
             # Library"): one word opens a place only when that place is a large one.
-            found = [r for r in found if index.kind[r] in (COUNTRY, ADMIN1) or index.pop[r] >= rules.min_population["opening"]]
+            found = [r for r in found if index.kind[r] in (COUNTRY, ADMIN1) or index.pop[r] >= rules.min_population["single_word"]]
         if found:
             return found
     return []
