@@ -222,9 +222,9 @@ def _evidence(span: Span, records: list[int], index: PlaceIndex, rules: Rules, c
         return False
     for r in records:
         a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
-        if a1 >= 0 and a1 in ctx.divisions:
+        if a1 >= 0 and ctx.division_count(index, a1)[0] > 0:
             return True
-        if index.kind[r] in (CITY, ADMIN2) and _near(index, r, ctx.anchors, rules.weights["near_km"]):
+        if index.kind[r] in (CITY, ADMIN2) and ctx.near(index, r, rules.weights["near_km"]):
             return True
     return False
 
@@ -629,37 +629,68 @@ def _inside(index: PlaceIndex, r: int, container: int) -> bool:
 
 @dataclass
 class _Context:
-    countries: dict[int, float]
-    divisions: dict[int, float]
-    anchors: list[int]
-    division_total: float = 0.0
+    """The places a document names, as counts, less one mention's own pick (`own`): built once per
+    round and shared by every mention, instead of once per mention."""
+    countries: dict[int, int]
+    """country index -> places in it (0: places of no country, continents)."""
+    divisions: dict[int, int]
+    """first-level division record -> places in it."""
+    towns: dict[int, int]
+    """town or county record -> how many mentions picked it."""
+    total: int = 0
+    division_total: int = 0
+    own: int = -1
+
+    def excluding(self, own: int) -> "_Context":
+        return _Context(self.countries, self.divisions, self.towns, self.total, self.division_total, own)
+
+    def country_share(self, index: PlaceIndex, r: int) -> float:
+        c = index.country[r]
+        n, total = self.countries.get(c, 0), self.total
+        if self.own >= 0:
+            total -= 1
+            n -= index.country[self.own] == c
+        return n / total if c and n > 0 else 0.0
+
+    def division_count(self, index: PlaceIndex, a1: int) -> tuple[int, int]:
+        """(places in division a1, places in any division), the mention's own pick left out."""
+        n, total = self.divisions.get(a1, 0), self.division_total
+        if self.own >= 0:
+            own_a1 = self.own if index.kind[self.own] == ADMIN1 else index.admin1[self.own]
+            if own_a1 >= 0:
+                total -= 1
+                n -= own_a1 == a1
+        return n, total
+
+    def near(self, index: PlaceIndex, r: int, km: float) -> bool:
+        """A town or county of the document, other than r, lies within km of r (latitude first: it
+        rules most out without the great-circle arithmetic)."""
+        lat, span = index.lat[r], km / KM_PER_DEGREE_LATITUDE
+        for a, count in self.towns.items():
+            if a != r and abs(index.lat[a] - lat) < span and (a != self.own or count > 1) \
+                    and index.distance_km(a, r) < km:
+                return True
+        return False
 
 
-EMPTY_CONTEXT = _Context({}, {}, [])
+EMPTY_CONTEXT = _Context({}, {}, {})
 
 
 def _context(index: PlaceIndex, picks: list[int]) -> _Context:
-    countries: dict[int, float] = {}
-    divisions: dict[int, float] = {}
+    countries: dict[int, int] = {}
+    divisions: dict[int, int] = {}
+    towns: dict[int, int] = {}
     for r in picks:
         countries[index.country[r]] = countries.get(index.country[r], 0) + 1
         a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
         if a1 >= 0:
             divisions[a1] = divisions.get(a1, 0) + 1
-    total = max(sum(countries.values()), 1.0)
-    countries = {k: v / total for k, v in countries.items() if k}
-    return _Context(countries, divisions, [r for r in picks if index.kind[r] != CONTINENT], sum(divisions.values()))
+        if index.kind[r] in (CITY, ADMIN2):
+            towns[r] = towns.get(r, 0) + 1
+    return _Context(countries, divisions, towns, len(picks), sum(divisions.values()))
 
 
 KM_PER_DEGREE_LATITUDE = 111.2
-
-
-def _near(index: PlaceIndex, r: int, anchors: list[int], km: float) -> bool:
-    """A town or county among the anchors, other than r, lies within km of r (latitude first: it
-    rules most out without the great-circle arithmetic)."""
-    lat, span = index.lat[r], km / KM_PER_DEGREE_LATITUDE
-    return any(a != r and abs(index.lat[a] - lat) < span and index.kind[a] in (CITY, ADMIN2)
-               and index.distance_km(a, r) < km for a in anchors)
 
 
 def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0, city: bool = False) -> float:
@@ -671,17 +702,19 @@ def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0
             s += w["gazetteer_city"]
     if index.kind[r] == CONTINENT:
         return s
-    s += w["same_country"] * ctx.countries.get(index.country[r], 0.0)
+    s += w["same_country"] * ctx.country_share(index, r)
     a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
     local = 0.0
-    if a1 >= 0 and a1 in ctx.divisions:
-        local = w["same_division"]
-        if index.kind[r] in (CITY, ADMIN2):
-            # Local news: the more of the document's places lie in one division, the more a town
-            # there outweighs a famous namesake elsewhere ("Paris" beside "Henry County, Tenn.").
-            local += w["division_share"] * ctx.divisions[a1] / ctx.division_total
-    if index.kind[r] in (CITY, ADMIN2) and _near(index, r, ctx.anchors, w["near_km"]):
-        local = max(local, w["near_anchor"])
+    if a1 >= 0:
+        n, total = ctx.division_count(index, a1)
+        if n > 0:
+            local = w["same_division"]
+            if index.kind[r] in (CITY, ADMIN2):
+                # Local news: the more of the document's places lie in one division, the more a town
+                # there outweighs a famous namesake elsewhere ("Paris" beside "Henry County, Tenn.").
+                local += w["division_share"] * n / total
+    if index.kind[r] in (CITY, ADMIN2) and local < w["near_anchor"] and ctx.near(index, r, w["near_km"]):
+        local = w["near_anchor"]
     return s + local
 
 
@@ -700,9 +733,6 @@ def _anchors(work: list[tuple[Span, list[int], bool]], index: PlaceIndex, rules:
     return anchors
 
 
-def _others(index: PlaceIndex, picks: dict[int, int], n: int) -> _Context:
-    """The context of mention n: the places of the other mentions (never its own guess)."""
-    return _context(index, [r for m, r in picks.items() if m != n])
 
 
 def _work(mentions: list[Span], index: PlaceIndex, rules: Rules) -> list[tuple[Span, list[int], bool]]:
@@ -730,9 +760,11 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     co = rules.weights["co_located"]
     for _ in range(2):
         settled = dict(picks)
+        whole = _context(index, list(settled.values()))
         for n, (span, found, fixed) in enumerate(work):
             if found:
-                ctx, hint = _others(index, settled, n), _hint(span, index)
+                # The context of mention n: the places of the other mentions (never its own guess).
+                ctx, hint = whole.excluding(settled.get(n, -1)), _hint(span, index)
                 eid = span.kb_id_ or (span._.canonical.entity_id if span._.canonical else "")
                 city = eid.startswith(rules.city_prefixes)
                 picks[n] = found[0] if len(found) == 1 else \
