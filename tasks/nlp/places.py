@@ -229,7 +229,8 @@ def _evidence(span: Span, records: list[int], index: PlaceIndex, rules: Rules, c
     return False
 
 
-def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", common: frozenset[str]) -> list[Span]:
+def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", common: frozenset[str],
+              words: list[str] | None = None) -> list[Span]:
     """New place mentions (GPE or LOC spans, kb_id `geonames:<id>`) for names the model missed,
     inside other names too ("the Baghdad government" when the model took it for an ORG)."""
     mentions = list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else []
@@ -257,7 +258,7 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
     for ent in doc.ents:
         if ent.label_ in rules.blocking_labels and ent.label_ != "PERSON":
             blocked.update(range(ent.start, ent.end))
-    words = _words(doc)
+    words = words if words is not None else _words(doc)
     lower_words = {w for w in words if w.islower()}
     surnames = {t.text for m in mentions if m.label_ == "PERSON" for t in m}
     full_names = {t.text for m in mentions if m.label_ == "PERSON" and len(m) > 1 for t in m}
@@ -279,7 +280,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
         records = [r for r in records if index.kind[r] != ADMIN2 or (len(span) > 1 and fold(index.names[r]) == fold(span.text))]
         if records and ((span.start, span.end) in model_places
                         and _model_place(span, records, index, rules, full_names, ctx) or
-                        _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames)):
+                        _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames,
+                                words)):
             best = max(records, key=lambda r: _score(index, r, ctx, rules))
             p = index.place(best)
             label = "LOC" if index.kind[best] == CONTINENT else "GPE"
@@ -294,7 +296,7 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
 
 def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx: "_Context",
             lower_words: set[str], common: frozenset[str], embedded: set[int], persons: dict[int, Span],
-            surnames: set[str]) -> bool:
+            surnames: set[str], words: list[str]) -> bool:
     first = span[0]
     doc = span.doc
     prev = doc[span.start - 1] if span.start > 0 else None
@@ -312,7 +314,7 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
     # "Groton Town Council", "Anderson County Sheriff"), whatever the model took the name for.
     institution = (span.end in persons or span.end in embedded) and \
         (span.start - 1 not in persons and span.start - 1 not in embedded) and \
-        any(tuple(t.text for t in doc[span.end:span.end + len(w)]) == w for w in rules.institution_words)
+        any(tuple(words[span.end:span.end + len(w)]) == w for w in rules.institution_words)
     if institution:
         return top_pop >= rules.min_population["in_context"] or strong
     person = [persons[i] for i in range(span.start, span.end) if i in persons]
@@ -368,20 +370,21 @@ def _plural(word: str) -> str:
 
 
 def _division_plurals(rules: Rules) -> dict[str, str]:
-    return {_plural(w): w for w, kind in rules.division_words.items() if kind != "place"}
+    plurals = {_plural(w): w for w, kind in rules.division_words.items() if kind != "place"}
+    return {**plurals, **{p.title(): w for p, w in plurals.items()}}
 
 
-def listed_divisions(doc: SpacyDoc, index: PlaceIndex, rules: Rules) -> list[Span]:
+def listed_divisions(doc: SpacyDoc, index: PlaceIndex, rules: Rules, words: list[str] | None = None) -> list[Span]:
     """The names listed before a plural division word, each a division of that kind: "Cooke,
     Grayson and Love counties", "Nassau and Baker counties" (GPE mentions, whatever the model made
     of the names)."""
     plurals = _division_plurals(rules)
-    words = _words(doc)
+    words = words if words is not None else _words(doc)
     out: list[Span] = []
     for i, w in enumerate(words):
-        singular = plurals.get(w.lower())
-        if singular is None or i == 0:
+        if w not in plurals or i == 0:
             continue
+        singular = plurals[w]
         kinds = _KIND_OF_WORD[rules.division_words[singular]]
         items, j = [], i - 1
         while j >= 0:
@@ -421,7 +424,7 @@ def _as_facility(m: Span) -> Span:
     return out
 
 
-def facilities(doc: SpacyDoc, mentions: list[Span], rules: Rules) -> list[Span]:
+def facilities(doc: SpacyDoc, mentions: list[Span], rules: Rules, words: list[str] | None = None) -> list[Span]:
     """The mentions with streets, squares, rivers and buildings as places (FAC): a name ending in
     a facility word ("Royal Street", "Holy Redeemer Church") the model took for an organisation or
     a person is a facility, and one it did not tag at all becomes a FAC mention."""
@@ -432,7 +435,7 @@ def facilities(doc: SpacyDoc, mentions: list[Span], rules: Rules) -> list[Span]:
             m = _as_facility(m)
         out.append(m)
         taken.update(range(m.start, m.end))
-    for i, word in enumerate(_words(doc)):
+    for i, word in enumerate(words if words is not None else _words(doc)):
         if word not in rules.facility_heads or i in taken or i == 0:
             continue
         tok = doc[i]
@@ -908,8 +911,9 @@ class PlaceResolver:
         self.common = common_words(nlp)
 
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
-        mentions = facilities(doc, list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else [], self.rules)
-        listed = listed_divisions(doc, self.index, self.rules)
+        words = _words(doc)
+        mentions = facilities(doc, list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else [], self.rules, words)
+        listed = listed_divisions(doc, self.index, self.rules, words)
         if listed:
             # The list's reading outweighs the model's (a county "Douglas" is no person there).
             mentions = [m for m in mentions if not any(m.start < b.end and b.start < m.end for b in listed)] + listed
@@ -917,7 +921,7 @@ class PlaceResolver:
         doc.spans[MENTIONS] = mentions
         # The places the model found set the context in which further names are taken for places.
         ctx = _context(self.index, list(_anchors(_work(mentions, self.index, self.rules), self.index, self.rules).values()))
-        found = recognise(doc, self.index, self.rules, ctx, self.common)
+        found = recognise(doc, self.index, self.rules, ctx, self.common, words)
         # A name recognise() reads as a place against the model's person or organisation reading
         # ("Kennedy" with a place beside it) replaces that mention: one span, one mention.
         if self.rules.demonyms_as_places:
