@@ -529,6 +529,9 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
             if key.endswith(" " + head):
                 found = index.lookup(key[: -len(head) - 1])
                 break
+    if not found and text.replace(".", "").isalpha() and text.replace(".", "").isupper() and len(text.replace(".", "")) <= 3:
+        # A division by its ISO 3166-2 code, dotted or not ("B.C.", "NSW"); context picks the country.
+        found = list(index.division_codes.get(text.replace(".", ""), ()))
     if not found and len(words) > 1 and words[0] in ("al", "el"):
         found = index.lookup(" ".join(words[1:]))
     if not found and len(span) > 1:

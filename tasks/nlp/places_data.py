@@ -88,6 +88,7 @@ class PlaceIndex:
         self.admin1_codes: dict[int, str] = {}  # record -> GeoNames admin1 code
         self.capitals: set[int] = set()  # records of national capitals
         self.us_states: dict[str, int] = {}  # postal code ("TX") -> record, for "Paris, TX"
+        self.division_codes: dict[str, list[int]] = {}  # ISO 3166-2 code ("BC", "NSW") -> first-level divisions
         self.by_name: dict[str, list[int] | int] = {}
         self.demonyms: dict[str, int] = {}  # folded demonym -> country record
         self.first_words: set[str] = set()  # folded first words of multi-word names
@@ -269,6 +270,9 @@ def build_index(min_alt_population: int = 15000) -> PlaceIndex:
             idx.admin1_codes[i] = gcode.split(".", 1)[1] if "." in gcode else gcode
             if a3 == "USA" and row[1].startswith("US-"):
                 idx.us_states[row[1][3:]] = i
+            code = row[1].split("-", 1)[1] if "-" in row[1] else ""
+            if code.isalpha() and len(code) <= 3:
+                idx.division_codes.setdefault(code, []).append(i)
     for n, row in enumerate(sub_rows, start=1):  # parents, once every division has a record
         i = sub_record.get(n)
         if i is not None and idx.kind[i] == ADMIN2 and row[7]:
