@@ -645,10 +645,13 @@ class _Context:
     """town or county record -> how many mentions picked it."""
     total: int = 0
     division_total: int = 0
+    local: float = 0.0
+    """Share of the places that are small towns and counties: local news, where a small town
+    outweighs its famous namesake; a story naming "Washington, New York and Boston" is not."""
     own: int = -1
 
     def excluding(self, own: int) -> "_Context":
-        return _Context(self.countries, self.divisions, self.towns, self.total, self.division_total, own)
+        return _Context(self.countries, self.divisions, self.towns, self.total, self.division_total, self.local, own)
 
     def country_share(self, index: PlaceIndex, r: int) -> float:
         c = index.country[r]
@@ -686,14 +689,20 @@ def _context(index: PlaceIndex, picks: list[int]) -> _Context:
     countries: dict[int, int] = {}
     divisions: dict[int, int] = {}
     towns: dict[int, int] = {}
+    small = 0
     for r in picks:
+        small += index.kind[r] == ADMIN2 or (index.kind[r] == CITY and index.pop[r] < LOCAL_POPULATION)
         countries[index.country[r]] = countries.get(index.country[r], 0) + 1
         a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
         if a1 >= 0:
             divisions[a1] = divisions.get(a1, 0) + 1
         if index.kind[r] in (CITY, ADMIN2):
             towns[r] = towns.get(r, 0) + 1
-    return _Context(countries, divisions, towns, len(picks), sum(divisions.values()))
+    return _Context(countries, divisions, towns, len(picks), sum(divisions.values()), small / len(picks) if picks else 0.0)
+
+
+LOCAL_POPULATION = 100_000
+"""A town smaller than this is a local place: a document naming mostly such places is local news."""
 
 
 KM_PER_DEGREE_LATITUDE = 111.2
@@ -718,7 +727,7 @@ def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0
             if index.kind[r] in (CITY, ADMIN2):
                 # Local news: the more of the document's places lie in one division, the more a town
                 # there outweighs a famous namesake elsewhere ("Paris" beside "Henry County, Tenn.").
-                local += w["division_share"] * n / total
+                local += w["division_share"] * ctx.local * n / total
     if index.kind[r] in (CITY, ADMIN2) and local < w["near_anchor"] and ctx.near(index, r, w["near_km"]):
         local = w["near_anchor"]
     return s + local
@@ -774,7 +783,7 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
                 eid = span.kb_id_ or (span._.canonical.entity_id if span._.canonical else "")
                 city = eid.startswith(rules.city_prefixes)
                 picks[n] = found[0] if len(found) == 1 else \
-                    max(found, key=lambda r: _score(index, r, ctx, rules, hint, city) + co * support.get(r, 0.0))
+                    max(found, key=lambda r: _score(index, r, ctx, rules, hint, city) + co * ctx.local * support.get(r, 0.0))
     for n, (span, found, fixed) in enumerate(work):
         r = picks.get(n)
         span._.place = index.place(r) if r is not None and not math.isnan(index.lat[r]) else None
