@@ -883,9 +883,9 @@ def _demonym_as_place(span: Span) -> Span:
     that country (GPE): geoparsing counts it a toponym (GeoWebNews' associative toponyms; LGL and
     TR-News annotate it with the country), and its entity is the country already."""
     p = span._.place
-    if span.label_ != "NORP" or p is None or p.feature_class not in ("country", "continent"):
+    if span.label_ != "NORP" or p is None or p.feature_class not in ("country", "continent", "first-level division"):
         return span
-    label = "GPE" if p.feature_class == "country" else "LOC"
+    label = "LOC" if p.feature_class == "continent" else "GPE"
     out = Span(span.doc, span.start, span.end, label=label, kb_id=span.kb_id_)
     out._.canonical, out._.place = span._.canonical, p
     return out

