@@ -708,12 +708,12 @@ LOCAL_POPULATION = 100_000
 KM_PER_DEGREE_LATITUDE = 111.2
 
 
-def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0, city: bool = False) -> float:
+def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0, meant: int = -1) -> float:
     w = rules.weights
     s = _prior(index, r, rules)
     if hint and index.country[r] == hint:
         s += w["gazetteer_country"]
-        if city and index.kind[r] == CITY:
+        if r == meant:
             s += w["gazetteer_city"]
     if index.kind[r] == CONTINENT:
         return s
@@ -731,6 +731,15 @@ def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0
     if index.kind[r] in (CITY, ADMIN2) and local < w["near_anchor"] and ctx.near(index, r, w["near_km"]):
         local = w["near_anchor"]
     return s + local
+
+
+def _meant_city(found: list[int], index: PlaceIndex, hint: int) -> int:
+    """The city the gazetteer means by a city's name: its country's capital of that name, else its
+    most populous town of that name; not every namesake in the country ("Washington", Indiana)."""
+    towns = [r for r in found if index.kind[r] == CITY and index.country[r] == hint]
+    if not towns:
+        return -1
+    return max(towns, key=lambda r: (r in index.capitals, index.pop[r]))
 
 
 def _anchors(work: list[tuple[Span, list[int], bool]], index: PlaceIndex, rules: Rules) -> dict[int, int]:
@@ -781,9 +790,9 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
                 # The context of mention n: the places of the other mentions (never its own guess).
                 ctx, hint = whole.excluding(settled.get(n, -1)), _hint(span, index)
                 eid = span.kb_id_ or (span._.canonical.entity_id if span._.canonical else "")
-                city = eid.startswith(rules.city_prefixes)
+                meant = _meant_city(found, index, hint) if eid.startswith(rules.city_prefixes) else -1
                 picks[n] = found[0] if len(found) == 1 else \
-                    max(found, key=lambda r: _score(index, r, ctx, rules, hint, city) + co * ctx.local * support.get(r, 0.0))
+                    max(found, key=lambda r: _score(index, r, ctx, rules, hint, meant) + co * ctx.local * support.get(r, 0.0))
     for n, (span, found, fixed) in enumerate(work):
         r = picks.get(n)
         span._.place = index.place(r) if r is not None and not math.isnan(index.lat[r]) else None
