@@ -11,16 +11,23 @@ The `newsflow_places` component runs after `newsflow_entities` and before `newsf
    and so do an upper-case dateline ("TORRINGTON —"), a place opening a local institution's name
    ("Carthage Police"), and a lone name the model read as a place that the entity linker made a
    person's. A speaker ("Taylor said", "according to Taylor") is no place.
+   Names listed before a plural division word are divisions ("Cooke, Grayson and Love counties"),
+   and a country's bare name the model read as an organisation (a team, a government) is a place.
    Each new mention joins `doc.spans["mentions"]` with a Canonical (`geonames:<id>`).
-   With `demonyms_as_places`, a demonym resolved to a country ("Iraqi", and "Russian" opening "the
-   Russian government") is a GPE mention of it, as the geoparsing corpora count toponyms.
+   With `demonyms_as_places`, a demonym resolved to a country, a continent or a large division
+   ("Iraqi", "European", "Iowans", and "Russian" opening "the Russian government") is a mention of
+   it, as the geoparsing corpora count toponyms.
 2. Resolution. Every place mention (GPE, LOC, FAC, and NORP mentions of a country: "Iraqi") gets
    `span._.place`, a `Place` (GeoNames id, point, feature class, ISO alpha-3 country, admin1) or
    None. Candidates come from the mention's name (and its canonical country when the gazetteer
    knows it); containment narrows them ("Paris, Texas", "Anbar province"); then population and
    feature class as priors, and the document's context: the countries and divisions of the places
    it names unambiguously, and nearness to them ("Georgia" beside "Tbilisi" is the country, beside
-   "Atlanta" the state).
+   "Atlanta" the state). In local news (a document naming mostly small towns and counties) a town
+   in the division holding most of its places, or lying near the readings of its other names
+   (co-location), outweighs a famous namesake ("Paris" beside "Henry County": Tennessee). A name
+   that is no place takes the place opening it ("Anderson County Sheriff's Office"); a street or
+   building the index does not know stands in the town named after it, else the document's town.
 """
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ from data that registry packages ship (nothing hand-typed, nothing downloaded):
 - `pycountry`: ISO 3166-1 names (common and official) as further country names.
 
 A division's point is the middle of the bounding box of its populated places (the packages give
-no point for divisions). Records live in flat arrays (a few tens of MB), looked up by folded name.
+no point for divisions). Divisions are also found by their ISO 3166-2 code ("BC"); continents and
+large divisions get the demonym English forms with -an/-n ("European", "Iowan"). Records live in flat arrays (a few tens of MB), looked up by folded name.
 """
 from __future__ import annotations
 
