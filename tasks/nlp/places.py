@@ -24,8 +24,8 @@ The `newsflow_places` component runs after `newsflow_entities` and before `newsf
    feature class as priors, and the document's context: the countries and divisions of the places
    it names unambiguously, and nearness to them ("Georgia" beside "Tbilisi" is the country, beside
    "Atlanta" the state). In local news (a document naming mostly small towns and counties) a town
-   in the division holding most of its places, or lying near the readings of its other names
-   (co-location), outweighs a famous namesake ("Paris" beside "Henry County": Tennessee). A name
+   lying near the readings of the document's other names (co-location) outweighs a famous
+   namesake ("Paris" beside "Henry County": Tennessee). A name
    that is no place takes the place opening it ("Anderson County Sheriff's Office"); a street or
    building the index does not know stands in the town named after it, else the document's town.
 """
@@ -229,7 +229,7 @@ def _evidence(span: Span, records: list[int], index: PlaceIndex, rules: Rules, c
         return False
     for r in records:
         a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
-        if a1 >= 0 and ctx.division_count(index, a1)[0] > 0:
+        if a1 >= 0 and ctx.division_count(index, a1) > 0:
             return True
         if index.kind[r] in (CITY, ADMIN2) and ctx.near(index, r, rules.weights["near_km"]):
             return True
@@ -651,14 +651,13 @@ class _Context:
     towns: dict[int, int]
     """town or county record -> how many mentions picked it."""
     total: int = 0
-    division_total: int = 0
     local: float = 0.0
     """Share of the places that are small towns and counties: local news, where a small town
     outweighs its famous namesake; a story naming "Washington, New York and Boston" is not."""
     own: int = -1
 
     def excluding(self, own: int) -> "_Context":
-        return _Context(self.countries, self.divisions, self.towns, self.total, self.division_total, self.local, own)
+        return _Context(self.countries, self.divisions, self.towns, self.total, self.local, own)
 
     def country_share(self, index: PlaceIndex, r: int) -> float:
         c = index.country[r]
@@ -668,15 +667,12 @@ class _Context:
             n -= index.country[self.own] == c
         return n / total if c and n > 0 else 0.0
 
-    def division_count(self, index: PlaceIndex, a1: int) -> tuple[int, int]:
-        """(places in division a1, places in any division), the mention's own pick left out."""
-        n, total = self.divisions.get(a1, 0), self.division_total
+    def division_count(self, index: PlaceIndex, a1: int) -> int:
+        """Places in division a1, the mention's own pick left out."""
+        n = self.divisions.get(a1, 0)
         if self.own >= 0:
-            own_a1 = self.own if index.kind[self.own] == ADMIN1 else index.admin1[self.own]
-            if own_a1 >= 0:
-                total -= 1
-                n -= own_a1 == a1
-        return n, total
+            n -= (self.own if index.kind[self.own] == ADMIN1 else index.admin1[self.own]) == a1
+        return n
 
     def near(self, index: PlaceIndex, r: int, km: float) -> bool:
         """A town or county of the document, other than r, lies within km of r (latitude first: it
@@ -705,7 +701,7 @@ def _context(index: PlaceIndex, picks: list[int]) -> _Context:
             divisions[a1] = divisions.get(a1, 0) + 1
         if index.kind[r] in (CITY, ADMIN2):
             towns[r] = towns.get(r, 0) + 1
-    return _Context(countries, divisions, towns, len(picks), sum(divisions.values()), small / len(picks) if picks else 0.0)
+    return _Context(countries, divisions, towns, len(picks), small / len(picks) if picks else 0.0)
 
 
 LOCAL_POPULATION = 100_000
@@ -728,13 +724,8 @@ def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0
     a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
     local = 0.0
     if a1 >= 0:
-        n, total = ctx.division_count(index, a1)
-        if n > 0:
+        if ctx.division_count(index, a1) > 0:
             local = w["same_division"]
-            if index.kind[r] in (CITY, ADMIN2):
-                # Local news: the more of the document's places lie in one division, the more a town
-                # there outweighs a famous namesake elsewhere ("Paris" beside "Henry County, Tenn.").
-                local += w["division_share"] * ctx.local * n / total
     if index.kind[r] in (CITY, ADMIN2) and local < w["near_anchor"] and ctx.near(index, r, w["near_km"]):
         local = w["near_anchor"]
     return s + local
