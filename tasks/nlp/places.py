@@ -536,9 +536,10 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
             if key.endswith(" " + head):
                 found = index.lookup(key[: -len(head) - 1])
                 break
-    if not found and text.replace(".", "").isalpha() and text.replace(".", "").isupper() and len(text.replace(".", "")) <= 3:
+    code = text.replace(".", "")
+    if not found and code.isalpha() and code.isupper() and len(code) <= 3:
         # A division by its ISO 3166-2 code, dotted or not ("B.C.", "NSW"); context picks the country.
-        found = list(index.division_codes.get(text.replace(".", ""), ()))
+        found = list(index.division_codes.get(code, ()))
     if not found and len(words) > 1 and words[0] in ("al", "el"):
         found = index.lookup(" ".join(words[1:]))
     if not found and len(span) > 1:
@@ -585,7 +586,8 @@ def _opening_place(span: Span, index: PlaceIndex, rules: Rules) -> list[int]:
         if n == 1:
             # Streets and buildings are mostly named after people ("Collins Avenue", "Carnegie
             # Library"): one word opens a place only when that place is a large one.
-            found = [r for r in found if index.kind[r] in (COUNTRY, ADMIN1) or index.pop[r] >= rules.min_population["single_word"]]
+            found = [r for r in found
+                     if index.kind[r] in (COUNTRY, ADMIN1) or index.pop[r] >= rules.min_population["single_word"]]
         if found:
             return found
     return []
@@ -771,7 +773,8 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     decided = {fold(_strip_name(span.text)): found[0] for span, found, fixed in work if fixed and len(found) == 1}
     # A name placed by its container decides over the gazetteer's reading of the same name elsewhere.
     decided.update({fold(_strip_name(span.text)): found[0] for span, found, fixed in work
-                    if fixed and len(found) == 1 and index.kind[found[0]] != COUNTRY and _placed(span, _strip_name(span.text), index, rules)})
+                    if fixed and len(found) == 1 and index.kind[found[0]] != COUNTRY
+                    and _placed(span, _strip_name(span.text), index, rules)})
 
     def follows(k: str, found: list[int]) -> bool:
         return k in decided and (decided[k] in found or (bool(found) and decided[k] in index.lookup(k)))
@@ -789,8 +792,9 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
                 ctx, hint = whole.excluding(settled.get(n, -1)), _hint(span, index)
                 eid = span.kb_id_ or (span._.canonical.entity_id if span._.canonical else "")
                 meant = _meant_city(found, index, hint) if eid.startswith(rules.city_prefixes) else -1
-                picks[n] = found[0] if len(found) == 1 else \
-                    max(found, key=lambda r: _score(index, r, ctx, rules, hint, meant) + co * ctx.local * support.get(r, 0.0))
+                backing = co * ctx.local
+                picks[n] = found[0] if len(found) == 1 else max(
+                    found, key=lambda r: _score(index, r, ctx, rules, hint, meant) + backing * support.get(r, 0.0))
     for n, (span, found, fixed) in enumerate(work):
         r = picks.get(n)
         span._.place = index.place(r) if r is not None and not math.isnan(index.lat[r]) else None
@@ -861,7 +865,8 @@ def _place_facilities(work: list[tuple[Span, list[int], bool]], picks: dict[int,
         if span.label_ not in rules.placed_labels or span._.place is not None:
             continue
         doc = span.doc
-        after = starts.get(span.end + 1) if span.end < len(doc) and doc[span.end].lower_ in rules.place_preps | {","} else None
+        follows = span.end < len(doc) and (doc[span.end].lower_ in rules.place_preps or doc[span.end].text == ",")
+        after = starts.get(span.end + 1) if follows else None
         r = after if after is not None else focus
         if r is not None:
             span._.place = index.place(r)
@@ -908,7 +913,8 @@ def state_demonyms(doc: SpacyDoc, mentions: list[Span], index: PlaceIndex, rules
             continue
         first = m[1] if m[0].lower_ == "the" and len(m) > 2 else m[0]
         r = index.demonyms.get(fold(first.text))
-        if r is None or index.kind[r] != COUNTRY or first.i + 1 >= m.end or doc[first.i + 1].lower_ not in rules.state_institutions \
+        if r is None or index.kind[r] != COUNTRY or first.i + 1 >= m.end \
+                or doc[first.i + 1].lower_ not in rules.state_institutions \
                 or (first.i, first.i + 1) in taken:
             continue
         alpha3 = index.country_of(r)
