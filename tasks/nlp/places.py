@@ -188,20 +188,15 @@ def _stands_alone(span: Span) -> bool:
     return not name_word(span.start - 1) and not name_word(span.end)
 
 
-def _model_place(span: Span, records: list[int], index: PlaceIndex, rules: Rules, full_names: set[str],
-                 ctx: "_Context") -> bool:
+def _model_place(span: Span, records: list[int], index: PlaceIndex, rules: Rules, full_names: set[str]) -> bool:
     """The model's place reading stands against the entity linker's person or organisation one,
     unless the name is a speaker or the surname of a person the document names in full (a
-    country's or a state's name excepted: "Egypt" after a title "Rethinking Egypt"; and a name with
-    a place's evidence beside it or among the document's places: "Gainesville" after "Rodeo
-    Gainesville")."""
+    country's or a state's name excepted: "Egypt" after a title "Rethinking Egypt")."""
     if not _stands_alone(span):
         return False
     if any(index.kind[r] in (COUNTRY, ADMIN1, CONTINENT) for r in records):
         return True
-    if _attributed(span, rules):
-        return False
-    return span.text not in full_names or _evidence(span, records, index, rules, ctx)
+    return span.text not in full_names and not _attributed(span, rules)
 
 
 def _dateline(span: Span, rules: Rules) -> bool:
@@ -286,7 +281,7 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
         # A county's name without its word ("Bell" for Bell County, "Lot") is no evidence of a place.
         records = [r for r in records if index.kind[r] != ADMIN2 or (len(span) > 1 and fold(index.names[r]) == fold(span.text))]
         if records and ((span.start, span.end) in model_places
-                        and _model_place(span, records, index, rules, full_names, ctx) or
+                        and _model_place(span, records, index, rules, full_names) or
                         _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames,
                                 words)):
             best = max(records, key=lambda r: _score(index, r, ctx, rules))
@@ -514,10 +509,7 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
     if c is not None and eid.startswith(COUNTRY_ID_PREFIXES[0]) and c.country_code in index.country_record \
             and (span.label_ in ("GPE", "NORP", "LOC") or c.entity_type == "GPE"):
         country = index.country_record[c.country_code]
-        # Rivals: a division of that name ("Georgia"), or a namesake town abroad ("Palestine", Texas);
-        # a town of the country itself ("Mexico" for Mexico City) is that country's name.
-        rivals = [r for r in index.lookup(text) if index.kind[r] == ADMIN1 or index.kind[r] == CITY
-                  and index.country[r] != index.country[country]] if span.label_ != "NORP" else []
+        rivals = [r for r in index.lookup(text) if index.kind[r] == ADMIN1] if span.label_ != "NORP" else []
         return ([country, *rivals], False) if rivals else ([country], True)
     if span.label_ == "NORP":
         r = index.demonyms.get(fold(text))
