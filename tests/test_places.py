@@ -97,6 +97,49 @@ def test_a_demonym_opening_a_state_institution_names_its_country(nlp):
     assert "ORG" in {m.label_ for m in doc.spans["mentions"] if m.text == "Russian government"}
 
 
+def test_local_news_places_a_town_among_its_neighbours(nlp):
+    # Alone, "Paris" is the capital of France; beside the counties and the village around it, it is
+    # the Tennessee town.
+    found = places(nlp, "A Paris man was arrested Sunday. Deputies from Henry County and Benton County "
+                        "searched his home near Puryear.")
+    paris = found["Paris"][0]
+    assert (paris.country_code, paris.admin1_code) == ("USA", "TN"), paris
+    assert found["Henry County"][0].admin1_code == "TN"
+
+
+def test_names_listed_before_a_plural_division_word_are_divisions(nlp):
+    found = places(nlp, "Storm warnings cover Cooke, Grayson and Love counties until Friday.")
+    for name in ("Cooke", "Grayson", "Love"):
+        assert name in found and found[name][0] is not None, (name, found)
+        assert found[name][0].feature_class == "second-level division", (name, found[name])
+
+
+def test_a_name_that_is_no_place_takes_the_place_opening_it(nlp):
+    doc = nlp("The suspect was booked into the Anderson County Jail on Monday.")
+    placed = [m._.place for m in doc.spans["mentions"] if m.text.startswith("Anderson County")]
+    assert placed and placed[0] is not None and placed[0].feature_class == "second-level division", placed
+
+
+def test_a_street_stands_in_the_town_named_after_it(nlp):
+    found = places(nlp, "A new ice cream museum is opening on Collins Avenue in Miami Beach.")
+    street = found["Collins Avenue"][0]
+    assert street is not None and haversine_km(street.latitude, street.longitude, 25.79, -80.13) < 30, street
+
+
+def test_a_continent_adjective_and_a_country_standing_for_its_team_are_places(nlp):
+    doc = nlp("European diplomats watched Portugal beat France in the final.")
+    by_text = {m.text: m for m in doc.spans["mentions"]}
+    assert by_text["European"].label_ == "LOC" and by_text["European"]._.place.feature_class == "continent"
+    for name, country in (("Portugal", "PRT"), ("France", "FRA")):
+        assert by_text[name].label_ == "GPE" and by_text[name]._.place.country_code == country, name
+
+
+def test_a_division_named_by_its_iso_code(nlp):
+    found = places(nlp, "Farmers in northeastern B.C. have fought the dam in court, Canada's regulator said.")
+    bc = found["B.C."][0]
+    assert bc is not None and (bc.country_code, bc.feature_class) == ("CAN", "first-level division"), bc
+
+
 def test_common_words_are_not_places(nlp):
     found = places(nlp, "The Bell rang at the University. March is cold, said Mr. Bush.")
     assert not {"Bell", "University", "March", "Bush"} & set(found), found

@@ -11,16 +11,23 @@ The `newsflow_places` component runs after `newsflow_entities` and before `newsf
    and so do an upper-case dateline ("TORRINGTON —"), a place opening a local institution's name
    ("Carthage Police"), and a lone name the model read as a place that the entity linker made a
    person's. A speaker ("Taylor said", "according to Taylor") is no place.
+   Names listed before a plural division word are divisions ("Cooke, Grayson and Love counties"),
+   and a country's bare name the model read as an organisation (a team, a government) is a place.
    Each new mention joins `doc.spans["mentions"]` with a Canonical (`geonames:<id>`).
-   With `demonyms_as_places`, a demonym resolved to a country ("Iraqi", and "Russian" opening "the
-   Russian government") is a GPE mention of it, as the geoparsing corpora count toponyms.
+   With `demonyms_as_places`, a demonym resolved to a country, a continent or a large division
+   ("Iraqi", "European", "Iowans", and "Russian" opening "the Russian government") is a mention of
+   it, as the geoparsing corpora count toponyms.
 2. Resolution. Every place mention (GPE, LOC, FAC, and NORP mentions of a country: "Iraqi") gets
    `span._.place`, a `Place` (GeoNames id, point, feature class, ISO alpha-3 country, admin1) or
    None. Candidates come from the mention's name (and its canonical country when the gazetteer
    knows it); containment narrows them ("Paris, Texas", "Anbar province"); then population and
    feature class as priors, and the document's context: the countries and divisions of the places
    it names unambiguously, and nearness to them ("Georgia" beside "Tbilisi" is the country, beside
-   "Atlanta" the state).
+   "Atlanta" the state). In local news (a document naming mostly small towns and counties) a town
+   lying near the readings of the document's other names (co-location) outweighs a famous
+   namesake ("Paris" beside "Henry County": Tennessee). A name
+   that is no place takes the place opening it ("Anderson County Sheriff's Office"); a street or
+   building the index does not know stands in the town named after it, else the document's town.
 """
 from __future__ import annotations
 
@@ -65,11 +72,13 @@ class Rules:
     speech_verbs: frozenset[str]
     attribution_phrases: tuple[tuple[str, ...], ...]
     city_prefixes: tuple[str, ...]
+    """Gazetteer id prefixes of cities ("cap:", "city:")."""
     demonyms_as_places: bool
+    """A demonym resolved to a country becomes a GPE mention of it (see _demonym_as_place)."""
     state_institutions: frozenset[str]
     """Words of a state's institutions after its demonym ("the Russian government")."""
-    """A demonym resolved to a country becomes a GPE mention of it (see _demonym_as_place)."""
-    """Gazetteer id prefixes of cities ("cap:", "city:")."""
+    placed_labels: frozenset[str]
+    """Labels of mentions that take their town's place when the index does not know them (streets, buildings)."""
     state_abbreviations: dict[str, str]
     min_population: dict[str, int]
     weights: dict
@@ -86,7 +95,7 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
                       frozenset(d["dateline_marks"]),
                       frozenset(d["speech_verbs"]), tuple(tuple(p.lower().split()) for p in d["attribution_phrases"]),
                       tuple(d["gazetteer_city_prefixes"]), bool(d["demonyms_as_places"]),
-                      frozenset(w.lower() for w in d["state_institutions"]),
+                      frozenset(w.lower() for w in d["state_institutions"]), frozenset(d["placed_in_town_labels"]),
                       {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()}, dict(d["min_population"]),
                       dict(d["weights"]))
         for kind in d["division_words"].values():
@@ -215,14 +224,15 @@ def _evidence(span: Span, records: list[int], index: PlaceIndex, rules: Rules, c
         return False
     for r in records:
         a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
-        if a1 >= 0 and a1 in ctx.divisions:
+        if a1 >= 0 and ctx.division_count(index, a1) > 0:
             return True
-        if index.kind[r] in (CITY, ADMIN2) and _near(index, r, ctx.anchors, rules.weights["near_km"]):
+        if index.kind[r] in (CITY, ADMIN2) and ctx.near(index, r, rules.weights["near_km"]):
             return True
     return False
 
 
-def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", common: frozenset[str]) -> list[Span]:
+def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", common: frozenset[str],
+              words: list[str] | None = None) -> list[Span]:
     """New place mentions (GPE or LOC spans, kb_id `geonames:<id>`) for names the model missed,
     inside other names too ("the Baghdad government" when the model took it for an ORG)."""
     mentions = list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else []
@@ -239,6 +249,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
         elif m.label_ in ("PERSON", "ORG") and (m.start, m.end) in model_places and _stands_alone(m) \
                 and not (m._.canonical and m._.canonical.country_code):
             continue  # (a linked entity, such as a country's national team, stays what the linker made it)
+        elif m.label_ == "ORG" and _stands_alone(m) and any(index.kind[r] == COUNTRY for r in index.lookup(m.text)):
+            continue  # a country's bare name standing for its team or its government ("France", "Portugal beat")
         elif m.label_ == "PERSON":
             persons.update({i: m for i in range(m.start, m.end)})
         elif m.label_ in rules.embedding_labels and not (m._.canonical and m._.canonical.country_code):
@@ -248,7 +260,7 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
     for ent in doc.ents:
         if ent.label_ in rules.blocking_labels and ent.label_ != "PERSON":
             blocked.update(range(ent.start, ent.end))
-    words = _words(doc)
+    words = words if words is not None else _words(doc)
     lower_words = {w for w in words if w.islower()}
     surnames = {t.text for m in mentions if m.label_ == "PERSON" for t in m}
     full_names = {t.text for m in mentions if m.label_ == "PERSON" and len(m) > 1 for t in m}
@@ -270,7 +282,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
         records = [r for r in records if index.kind[r] != ADMIN2 or (len(span) > 1 and fold(index.names[r]) == fold(span.text))]
         if records and ((span.start, span.end) in model_places
                         and _model_place(span, records, index, rules, full_names) or
-                        _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames)):
+                        _accept(span, records, index, rules, ctx, lower_words, common, embedded, persons, surnames,
+                                words)):
             best = max(records, key=lambda r: _score(index, r, ctx, rules))
             p = index.place(best)
             label = "LOC" if index.kind[best] == CONTINENT else "GPE"
@@ -285,7 +298,7 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
 
 def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx: "_Context",
             lower_words: set[str], common: frozenset[str], embedded: set[int], persons: dict[int, Span],
-            surnames: set[str]) -> bool:
+            surnames: set[str], words: list[str]) -> bool:
     first = span[0]
     doc = span.doc
     prev = doc[span.start - 1] if span.start > 0 else None
@@ -303,7 +316,7 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
     # "Groton Town Council", "Anderson County Sheriff"), whatever the model took the name for.
     institution = (span.end in persons or span.end in embedded) and \
         (span.start - 1 not in persons and span.start - 1 not in embedded) and \
-        any(tuple(t.text for t in doc[span.end:span.end + len(w)]) == w for w in rules.institution_words)
+        any(tuple(words[span.end:span.end + len(w)]) == w for w in rules.institution_words)
     if institution:
         return top_pop >= rules.min_population["in_context"] or strong
     person = [persons[i] for i in range(span.start, span.end) if i in persons]
@@ -352,6 +365,59 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
         (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
 
 
+def _plural(word: str) -> str:
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("s", "sh", "ch", "x")) else "s")
+
+
+def _division_plurals(rules: Rules) -> dict[str, str]:
+    plurals = {_plural(w): w for w, kind in rules.division_words.items() if kind != "place"}
+    return {**plurals, **{p.title(): w for p, w in plurals.items()}}
+
+
+def listed_divisions(doc: SpacyDoc, index: PlaceIndex, rules: Rules, words: list[str] | None = None) -> list[Span]:
+    """The names listed before a plural division word, each a division of that kind: "Cooke,
+    Grayson and Love counties", "Nassau and Baker counties" (GPE mentions, whatever the model made
+    of the names)."""
+    plurals = _division_plurals(rules)
+    words = words if words is not None else _words(doc)
+    out: list[Span] = []
+    for i, w in enumerate(words):
+        if w not in plurals or i == 0:
+            continue
+        singular = plurals[w]
+        kinds = _KIND_OF_WORD[rules.division_words[singular]]
+        items, j = [], i - 1
+        while j >= 0:
+            a = j
+            while a >= 0 and j - a < 3 and _capitalised(doc[a]) and not doc[a].is_sent_start:
+                a -= 1
+            if a == j:
+                break
+            items.append((a + 1, j + 1))
+            j = a
+            if j >= 0 and doc[j].text == ",":
+                j -= 1
+            if j >= 0 and doc[j].lower_ in ("and", "or"):
+                j -= 1
+            elif not (j + 1 < len(doc) and doc[j + 1].text == ","):
+                break
+        if len(items) < 2:
+            continue
+        for a, b in items:
+            name = doc[a:b].text
+            found = [r for r in index.lookup(f"{name} {singular}") + index.lookup(name) if index.kind[r] in kinds]
+            if not found:
+                continue
+            best = max(found, key=lambda r: index.pop[r])
+            p = index.place(best)
+            mention = Span(doc, a, b, label="GPE", kb_id=f"geonames:{p.geonames_id}")
+            mention._.canonical = Canonical(f"geonames:{p.geonames_id}", p.name, "GPE", p.country_code, None)
+            out.append(mention)
+    return out
+
+
 def _as_facility(m: Span) -> Span:
     c = m._.canonical
     out = Span(m.doc, m.start, m.end, label="FAC", kb_id=m.kb_id_)
@@ -360,7 +426,7 @@ def _as_facility(m: Span) -> Span:
     return out
 
 
-def facilities(doc: SpacyDoc, mentions: list[Span], rules: Rules) -> list[Span]:
+def facilities(doc: SpacyDoc, mentions: list[Span], rules: Rules, words: list[str] | None = None) -> list[Span]:
     """The mentions with streets, squares, rivers and buildings as places (FAC): a name ending in
     a facility word ("Royal Street", "Holy Redeemer Church") the model took for an organisation or
     a person is a facility, and one it did not tag at all becomes a FAC mention."""
@@ -371,7 +437,7 @@ def facilities(doc: SpacyDoc, mentions: list[Span], rules: Rules) -> list[Span]:
             m = _as_facility(m)
         out.append(m)
         taken.update(range(m.start, m.end))
-    for i, word in enumerate(_words(doc)):
+    for i, word in enumerate(words if words is not None else _words(doc)):
         if word not in rules.facility_heads or i in taken or i == 0:
             continue
         tok = doc[i]
@@ -437,6 +503,9 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
     state = _state(text, index, rules)
     if state is not None:
         return [state], True
+    placed = _placed(span, text, index, rules)
+    if placed:
+        return placed, len(placed) == 1
     if c is not None and eid.startswith(COUNTRY_ID_PREFIXES[0]) and c.country_code in index.country_record \
             and (span.label_ in ("GPE", "NORP", "LOC") or c.entity_type == "GPE"):
         country = index.country_record[c.country_code]
@@ -459,8 +528,14 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
             if key.endswith(" " + head):
                 found = index.lookup(key[: -len(head) - 1])
                 break
+    code = text.replace(".", "")
+    if not found and code.isalpha() and code.isupper() and len(code) <= 3:
+        # A division by its ISO 3166-2 code, dotted or not ("B.C.", "NSW"); context picks the country.
+        found = list(index.division_codes.get(code, ()))
     if not found and len(words) > 1 and words[0] in ("al", "el"):
         found = index.lookup(" ".join(words[1:]))
+    if not found and len(span) > 1:
+        found = _opening_place(span, index, rules)
     if span.label_ == "LOC":  # a region, sea or range: never a village of that name
         found = [r for r in found if index.kind[r] != CITY or index.pop[r] >= rules.min_population["single_word"]]
     if eid.startswith(COUNTRY_ID_PREFIXES) and c is not None and c.country_code and found:
@@ -479,6 +554,35 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
         # that name; the city itself is favoured in scoring (see _score).
         found = [r for r in found if index.kind[r] != ADMIN2] or found
     return found, False
+
+
+def _placed(span: Span, text: str, index: PlaceIndex, rules: Rules) -> list[int]:
+    """The places of that name inside the container named after it ("Palestine, Texas", "Paris,
+    Tenn."): what the text says outweighs what the gazetteer makes of the name alone."""
+    if span.end >= len(span.doc) or span.doc[span.end].text != ",":
+        return []
+    container = _container(span, index, rules)
+    return [r for r in index.lookup(text) if any(_inside(index, r, k) for k in container)] if container else []
+
+
+def _opening_place(span: Span, index: PlaceIndex, rules: Rules) -> list[int]:
+    """The place whose name opens a longer name that is itself none ("Anderson County Sheriff's
+    Office", "Columbus Metropolitan Library", "Fort Mill High School"): the institution or building
+    stands in that place. Longest opening first; a single word only when it is a division or a
+    town of some size, since many names open with a village's name by chance."""
+    words = [t.text for t in span]
+    for n in range(len(words) - 1, 0, -1):
+        if not _capitalised(span[n - 1]):
+            continue
+        found = index.lookup(" ".join(words[:n]))
+        if n == 1:
+            # Streets and buildings are mostly named after people ("Collins Avenue", "Carnegie
+            # Library"): one word opens a place only when that place is a large one.
+            found = [r for r in found
+                     if index.kind[r] in (COUNTRY, ADMIN1) or index.pop[r] >= rules.min_population["single_word"]]
+        if found:
+            return found
+    return []
 
 
 def _hint(span: Span, index: PlaceIndex) -> int:
@@ -532,55 +636,102 @@ def _inside(index: PlaceIndex, r: int, container: int) -> bool:
 
 @dataclass
 class _Context:
-    countries: dict[int, float]
-    divisions: dict[int, float]
-    anchors: list[int]
+    """The places a document names, as counts, less one mention's own pick (`own`): built once per
+    round and shared by every mention, instead of once per mention."""
+    countries: dict[int, int]
+    """country index -> places in it (0: places of no country, continents)."""
+    divisions: dict[int, int]
+    """first-level division record -> places in it."""
+    towns: dict[int, int]
+    """town or county record -> how many mentions picked it."""
+    total: int = 0
+    local: float = 0.0
+    """Share of the places that are small towns and counties: local news, where a small town
+    outweighs its famous namesake; a story naming "Washington, New York and Boston" is not."""
+    own: int = -1
+
+    def excluding(self, own: int) -> "_Context":
+        return _Context(self.countries, self.divisions, self.towns, self.total, self.local, own)
+
+    def country_share(self, index: PlaceIndex, r: int) -> float:
+        c = index.country[r]
+        n, total = self.countries.get(c, 0), self.total
+        if self.own >= 0:
+            total -= 1
+            n -= index.country[self.own] == c
+        return n / total if c and n > 0 else 0.0
+
+    def division_count(self, index: PlaceIndex, a1: int) -> int:
+        """Places in division a1, the mention's own pick left out."""
+        n = self.divisions.get(a1, 0)
+        if self.own >= 0:
+            n -= (self.own if index.kind[self.own] == ADMIN1 else index.admin1[self.own]) == a1
+        return n
+
+    def near(self, index: PlaceIndex, r: int, km: float) -> bool:
+        """A town or county of the document, other than r, lies within km of r (latitude first: it
+        rules most out without the great-circle arithmetic)."""
+        lat, span = index.lat[r], km / KM_PER_DEGREE_LATITUDE
+        for a, count in self.towns.items():
+            if a != r and abs(index.lat[a] - lat) < span and (a != self.own or count > 1) \
+                    and index.distance_km(a, r) < km:
+                return True
+        return False
 
 
-EMPTY_CONTEXT = _Context({}, {}, [])
+EMPTY_CONTEXT = _Context({}, {}, {})
 
 
 def _context(index: PlaceIndex, picks: list[int]) -> _Context:
-    countries: dict[int, float] = {}
-    divisions: dict[int, float] = {}
+    countries: dict[int, int] = {}
+    divisions: dict[int, int] = {}
+    towns: dict[int, int] = {}
+    small = 0
     for r in picks:
+        small += index.kind[r] == ADMIN2 or (index.kind[r] == CITY and index.pop[r] < LOCAL_POPULATION)
         countries[index.country[r]] = countries.get(index.country[r], 0) + 1
         a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
         if a1 >= 0:
             divisions[a1] = divisions.get(a1, 0) + 1
-    total = max(sum(countries.values()), 1.0)
-    countries = {k: v / total for k, v in countries.items() if k}
-    return _Context(countries, divisions, [r for r in picks if index.kind[r] != CONTINENT])
+        if index.kind[r] in (CITY, ADMIN2):
+            towns[r] = towns.get(r, 0) + 1
+    return _Context(countries, divisions, towns, len(picks), small / len(picks) if picks else 0.0)
+
+
+LOCAL_POPULATION = 100_000
+"""A town smaller than this is a local place: a document naming mostly such places is local news."""
 
 
 KM_PER_DEGREE_LATITUDE = 111.2
 
 
-def _near(index: PlaceIndex, r: int, anchors: list[int], km: float) -> bool:
-    """A town or county among the anchors, other than r, lies within km of r (latitude first: it
-    rules most out without the great-circle arithmetic)."""
-    lat, span = index.lat[r], km / KM_PER_DEGREE_LATITUDE
-    return any(a != r and abs(index.lat[a] - lat) < span and index.kind[a] in (CITY, ADMIN2)
-               and index.distance_km(a, r) < km for a in anchors)
-
-
-def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0, city: bool = False) -> float:
+def _score(index: PlaceIndex, r: int, ctx: _Context, rules: Rules, hint: int = 0, meant: int = -1) -> float:
     w = rules.weights
     s = _prior(index, r, rules)
     if hint and index.country[r] == hint:
         s += w["gazetteer_country"]
-        if city and index.kind[r] == CITY:
+        if r == meant:
             s += w["gazetteer_city"]
     if index.kind[r] == CONTINENT:
         return s
-    s += w["same_country"] * ctx.countries.get(index.country[r], 0.0)
+    s += w["same_country"] * ctx.country_share(index, r)
     a1 = r if index.kind[r] == ADMIN1 else index.admin1[r]
     local = 0.0
-    if a1 >= 0 and a1 in ctx.divisions:
-        local = w["same_division"]
-    if index.kind[r] in (CITY, ADMIN2) and _near(index, r, ctx.anchors, w["near_km"]):
-        local = max(local, w["near_anchor"])
+    if a1 >= 0:
+        if ctx.division_count(index, a1) > 0:
+            local = w["same_division"]
+    if index.kind[r] in (CITY, ADMIN2) and local < w["near_anchor"] and ctx.near(index, r, w["near_km"]):
+        local = w["near_anchor"]
     return s + local
+
+
+def _meant_city(found: list[int], index: PlaceIndex, hint: int) -> int:
+    """The city the gazetteer means by a city's name: its country's capital of that name, else its
+    most populous town of that name; not every namesake in the country ("Washington", Indiana)."""
+    towns = [r for r in found if index.kind[r] == CITY and index.country[r] == hint]
+    if not towns:
+        return -1
+    return max(towns, key=lambda r: (r in index.capitals, index.pop[r]))
 
 
 def _anchors(work: list[tuple[Span, list[int], bool]], index: PlaceIndex, rules: Rules) -> dict[int, int]:
@@ -598,9 +749,6 @@ def _anchors(work: list[tuple[Span, list[int], bool]], index: PlaceIndex, rules:
     return anchors
 
 
-def _others(index: PlaceIndex, picks: dict[int, int], n: int) -> _Context:
-    """The context of mention n: the places of the other mentions (never its own guess)."""
-    return _context(index, [r for m, r in picks.items() if m != n])
 
 
 def _work(mentions: list[Span], index: PlaceIndex, rules: Rules) -> list[tuple[Span, list[int], bool]]:
@@ -615,24 +763,105 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     # One sense per document: a name placed by what surrounds it ("Dublin, Ga.") is that place
     # wherever else the document uses it.
     decided = {fold(_strip_name(span.text)): found[0] for span, found, fixed in work if fixed and len(found) == 1}
+    # A name placed by its container decides over the gazetteer's reading of the same name elsewhere.
+    decided.update({fold(_strip_name(span.text)): found[0] for span, found, fixed in work
+                    if fixed and len(found) == 1 and index.kind[found[0]] != COUNTRY
+                    and _placed(span, _strip_name(span.text), index, rules)})
 
     def follows(k: str, found: list[int]) -> bool:
         return k in decided and (decided[k] in found or (bool(found) and decided[k] in index.lookup(k)))
     work = [(span, [decided[k]] if follows(k := fold(_strip_name(span.text)), found) else found,
              fixed or follows(k, found)) for span, found, fixed in work]
     picks.update({n: found[0] for n, (span, found, fixed) in enumerate(work) if fixed and found})
+    support = _co_located(work, index, rules)
+    co = rules.weights["co_located"]
     for _ in range(2):
         settled = dict(picks)
+        whole = _context(index, list(settled.values()))
         for n, (span, found, fixed) in enumerate(work):
             if found:
-                ctx, hint = _others(index, settled, n), _hint(span, index)
+                # The context of mention n: the places of the other mentions (never its own guess).
+                ctx, hint = whole.excluding(settled.get(n, -1)), _hint(span, index)
                 eid = span.kb_id_ or (span._.canonical.entity_id if span._.canonical else "")
-                city = eid.startswith(rules.city_prefixes)
-                picks[n] = found[0] if len(found) == 1 else \
-                    max(found, key=lambda r: _score(index, r, ctx, rules, hint, city))
+                meant = _meant_city(found, index, hint) if eid.startswith(rules.city_prefixes) else -1
+                backing = co * ctx.local
+                picks[n] = found[0] if len(found) == 1 else max(
+                    found, key=lambda r: _score(index, r, ctx, rules, hint, meant) + backing * support.get(r, 0.0))
     for n, (span, found, fixed) in enumerate(work):
         r = picks.get(n)
         span._.place = index.place(r) if r is not None and not math.isnan(index.lat[r]) else None
+    _place_facilities(work, picks, index, rules)
+
+
+def _co_located(work: list[tuple[Span, list[int], bool]], index: PlaceIndex, rules: Rules) -> dict[int, float]:
+    """record -> how strongly the document's other names back it: the towns and counties a
+    document names lie near one another, so a reading of a name lying near a reading of another
+    name is backed by it ("Paris" beside "Henry County" and "Whitlock": Paris, Tennessee). A name
+    with many readings backs each weakly (1/sqrt of their number); the backing is capped at 2."""
+    km = rules.weights["co_located_km"]
+    cells: dict[tuple[int, int], list[tuple[str, int, float]]] = {}
+    names: dict[str, list[int]] = {}
+    for span, found, fixed in work:
+        if len(found) > 1 or (found and index.kind[found[0]] in (CITY, ADMIN2)):
+            names.setdefault(fold(_strip_name(span.text)), found)
+    if len(names) < 2:
+        return {}
+    for key, found in names.items():
+        local = [r for r in found if index.kind[r] in (CITY, ADMIN2) and not math.isnan(index.lat[r])]
+        weight = 1.0 / math.sqrt(len(local)) if local else 0.0
+        for r in local:
+            cells.setdefault((int(index.lat[r] // 1), int(index.lon[r] // 1)), []).append((key, r, weight))
+    support: dict[int, float] = {}
+    for key, found in names.items():
+        if len(found) < 2:
+            continue
+        for r in found:
+            if index.kind[r] not in (CITY, ADMIN2) or math.isnan(index.lat[r]):
+                continue
+            la, lo = int(index.lat[r] // 1), int(index.lon[r] // 1)
+            backers: dict[str, float] = {}
+            for dla in (-1, 0, 1):
+                for dlo in (-1, 0, 1):
+                    for other, o, weight in cells.get((la + dla, lo + dlo), ()):
+                        if other != key and weight > backers.get(other, 0.0) and index.distance_km(r, o) < km:
+                            backers[other] = weight
+            if backers:
+                support[r] = min(sum(backers.values()), 2.0)
+    return support
+
+
+def _place_facilities(work: list[tuple[Span, list[int], bool]], picks: dict[int, int], index: PlaceIndex,
+                      rules: Rules) -> None:
+    """A street or building the index does not know stands in a town: the one named right after it
+    ("Kamenne Square in Bratislava", "Collins Avenue, Miami Beach"), else the town the document
+    names most often, when it names one at least `facility_town_mentions` times."""
+    towns = {n: r for n, r in picks.items() if index.kind[r] == CITY and not math.isnan(index.lat[r])}
+    if not towns:
+        return
+    # The town the document is about lies in the country it names most ("Marigny" of France is a
+    # street's namesake in a story about New Orleans).
+    by_country: dict[int, int] = {}
+    for r in picks.values():
+        by_country[index.country[r]] = by_country.get(index.country[r], 0) + 1
+    main_country = max(by_country, key=lambda k: by_country[k])
+    counts: dict[int, int] = {}
+    for r in towns.values():
+        if index.country[r] == main_country:
+            counts[r] = counts.get(r, 0) + 1
+    if not counts:
+        counts = {0: 0}
+    focus = max(counts, key=lambda r: counts[r])
+    focus = focus if counts[focus] >= max(rules.weights["facility_town_mentions"], 1) else None
+    starts = {work[n][0].start: r for n, r in towns.items()}
+    for span, found, fixed in work:
+        if span.label_ not in rules.placed_labels or span._.place is not None:
+            continue
+        doc = span.doc
+        follows = span.end < len(doc) and (doc[span.end].lower_ in rules.place_preps or doc[span.end].text == ",")
+        after = starts.get(span.end + 1) if follows else None
+        r = after if after is not None else focus
+        if r is not None:
+            span._.place = index.place(r)
 
 
 def _recanonicalised(span: Span) -> Span:
@@ -658,9 +887,9 @@ def _demonym_as_place(span: Span) -> Span:
     that country (GPE): geoparsing counts it a toponym (GeoWebNews' associative toponyms; LGL and
     TR-News annotate it with the country), and its entity is the country already."""
     p = span._.place
-    if span.label_ != "NORP" or p is None or p.feature_class not in ("country", "continent"):
+    if span.label_ != "NORP" or p is None or p.feature_class not in ("country", "continent", "first-level division"):
         return span
-    label = "GPE" if p.feature_class == "country" else "LOC"
+    label = "LOC" if p.feature_class == "continent" else "GPE"
     out = Span(span.doc, span.start, span.end, label=label, kb_id=span.kb_id_)
     out._.canonical, out._.place = span._.canonical, p
     return out
@@ -676,7 +905,8 @@ def state_demonyms(doc: SpacyDoc, mentions: list[Span], index: PlaceIndex, rules
             continue
         first = m[1] if m[0].lower_ == "the" and len(m) > 2 else m[0]
         r = index.demonyms.get(fold(first.text))
-        if r is None or first.i + 1 >= m.end or doc[first.i + 1].lower_ not in rules.state_institutions \
+        if r is None or index.kind[r] != COUNTRY or first.i + 1 >= m.end \
+                or doc[first.i + 1].lower_ not in rules.state_institutions \
                 or (first.i, first.i + 1) in taken:
             continue
         alpha3 = index.country_of(r)
@@ -698,11 +928,17 @@ class PlaceResolver:
         self.common = common_words(nlp)
 
     def __call__(self, doc: SpacyDoc) -> SpacyDoc:
-        mentions = facilities(doc, list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else [], self.rules)
+        words = _words(doc)
+        mentions = facilities(doc, list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else [], self.rules, words)
+        listed = listed_divisions(doc, self.index, self.rules, words)
+        if listed:
+            # The list's reading outweighs the model's (a county "Douglas" is no person there).
+            mentions = [m for m in mentions if not any(m.start < b.end and b.start < m.end for b in listed)] + listed
+            mentions.sort(key=lambda m: (m.start, -m.end))
         doc.spans[MENTIONS] = mentions
         # The places the model found set the context in which further names are taken for places.
         ctx = _context(self.index, list(_anchors(_work(mentions, self.index, self.rules), self.index, self.rules).values()))
-        found = recognise(doc, self.index, self.rules, ctx, self.common)
+        found = recognise(doc, self.index, self.rules, ctx, self.common, words)
         # A name recognise() reads as a place against the model's person or organisation reading
         # ("Kennedy" with a place beside it) replaces that mention: one span, one mention.
         if self.rules.demonyms_as_places:

