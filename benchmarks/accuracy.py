@@ -175,7 +175,9 @@ def score_entities(gold: Path, model: str, part: str | None = None) -> dict:
     texts = {d["file"]: read_text(gold / "entities" / "gum" / d["file"]) for d in docs_gold}
     mentions_by, _ = analyse_texts(texts, model)
     plain_by = plain_model_mentions(texts, model)
-    by_doc = {name: [m for m in ms if m["label"] in TYPE_GROUPS] for name, ms in mentions_by.items()}
+    # Named entity recognition: a pronoun row ("she", a mention of Merkel) is no name.
+    by_doc = {name: [m for m in ms if m["label"] in TYPE_GROUPS and m["mention_form"] == "name"]
+              for name, ms in mentions_by.items()}
     total = [0, 0, 0, 0]
     ours: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     alone: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])

@@ -56,3 +56,16 @@ def test_the_tone_component_scores_the_pronoun_toward_its_entity(nlp):
         assert he._.sentiment in ("negative", "neutral", "positive")
         scores[verb] = he._.sentiment_score
     assert scores["praised"] > 0 > scores["condemned"]
+
+
+def test_a_pronoun_is_a_mention_row_of_the_person_it_refers_to_and_no_name():
+    from tasks.ingest.documents import Doc
+    from tasks.nlp.analyse import analyse_in_process
+
+    text = "Angela Merkel arrived in Warsaw, and she was praised by the crowd."
+    mentions = analyse_in_process([Doc("s", "article", "art", text, None)], DEFAULT_MODEL).mentions
+    she = next(m for m in mentions if m["text"] == "she")
+    merkel = next(m for m in mentions if m["text"] == "Angela Merkel")
+    assert (she["entity_id"], she["canonical_name"], she["label"]) == (merkel["entity_id"], merkel["canonical_name"], "PERSON")
+    assert (she["mention_form"], merkel["mention_form"]) == ("pronoun", "name")
+    assert text[she["start_char"]:she["end_char"]] == "she" and she["sentiment_score"] > 0

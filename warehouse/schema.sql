@@ -70,7 +70,8 @@ CREATE TABLE IF NOT EXISTS entities (
     feature_class   VARCHAR,             -- continent | country | first-level division | second-level division | populated place
     admin1_code     VARCHAR,             -- GeoNames first-level division code of the place ("TX", "07"); NULL for countries
     sentiment       VARCHAR,             -- negative | neutral | positive: how the sentence treats this mention
-    sentiment_score FLOAT                -- -1..1: P(positive) - P(negative) toward this mention
+    sentiment_score FLOAT,               -- -1..1: P(positive) - P(negative) toward this mention
+    mention_form    VARCHAR              -- name | pronoun ("she" after "Angela Merkel": the entity's columns are hers)
 );
 COMMENT ON TABLE entities IS 'Entity mentions in articles and comments, each tied to one canonical entity.';
 
@@ -173,6 +174,7 @@ COMMENT ON TABLE pipeline_runs IS 'One row per ingest run, from its start, inclu
 ALTER TABLE pipeline_runs ADD COLUMN IF NOT EXISTS error VARCHAR;            -- why a failed run failed
 ALTER TABLE pipeline_runs ADD COLUMN IF NOT EXISTS files_vanished INTEGER;   -- loaded earlier, gone from the folder now
 ALTER TABLE pipeline_runs ADD COLUMN IF NOT EXISTS files_pruned INTEGER;     -- of those, rows removed (run --prune)
+ALTER TABLE entities ADD COLUMN IF NOT EXISTS mention_form VARCHAR DEFAULT 'name'; -- before pronouns were mentions, all were names
 
 CREATE TABLE IF NOT EXISTS run_stages (
     run_id   VARCHAR NOT NULL,            -- pipeline_runs.run_id

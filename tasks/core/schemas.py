@@ -34,6 +34,7 @@ ENTITIES = pa.schema([
     ("geonames_id", pa.int64()), ("latitude", pa.float64()), ("longitude", pa.float64()),
     ("feature_class", pa.string()), ("admin1_code", pa.string()),
     ("sentiment", pa.string()), ("sentiment_score", pa.float32()),
+    ("mention_form", pa.string()),
 ])
 
 EVENTS = pa.schema([

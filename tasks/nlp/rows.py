@@ -13,7 +13,7 @@ from tasks.core.ids import stable_id
 from tasks.nlp.entities import MENTIONS
 from tasks.nlp.events import EVENTS, cluster_mentions
 from tasks.nlp.places import place_columns
-from tasks.nlp.tone import combined_tone, comment_scores
+from tasks.nlp.tone import PRONOUNS, combined_tone, comment_scores
 from tasks.ingest.documents import Doc as DocMeta
 
 
@@ -29,8 +29,13 @@ def mention_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: 
     """Entity mention rows; `offset` and `first_sentence` place a piece of a long document in it."""
     starts = sentence_starts(doc)
     rows, seen = [], set()
-    for span in doc.spans[MENTIONS] if MENTIONS in doc.spans else []:
-        c = span._.canonical
+    # A pronoun that refers to a mention (tasks/nlp/pronouns.py, scored by tone) is a mention of
+    # its entity: the entity's columns are the antecedent's; text, offsets and sentiment its own.
+    named = [(span, span, "name") for span in doc.spans.get(MENTIONS, [])]
+    pronouns = [(span, span._.antecedent, "pronoun") for span in doc.spans.get(PRONOUNS, [])
+                if span._.antecedent is not None]
+    for span, entity, form in named + pronouns:
+        c = entity._.canonical
         start, end = span.start_char + offset, span.end_char + offset
         if (start, end) in seen:
             continue  # a mention is its span (mention_id hashes the offsets): the first reading wins
@@ -39,11 +44,12 @@ def mention_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: 
             "mention_id": stable_id("men", meta.doc_id, start, end),
             "doc_id": meta.doc_id, "doc_kind": meta.doc_kind, "article_id": meta.article_id,
             "sentence_index": first_sentence + sentence_index(starts, span.start_char),
-            "start_char": start, "end_char": end, "text": span.text, "label": span.label_,
-            "entity_id": span.kb_id_, "canonical_name": c.canonical_name, "entity_type": c.entity_type,
+            "start_char": start, "end_char": end, "text": span.text, "label": entity.label_,
+            "entity_id": entity.kb_id_, "canonical_name": c.canonical_name, "entity_type": c.entity_type,
             "country_code": c.country_code, "sector": c.sector,
-            **place_columns(span),
+            **place_columns(entity),
             "sentiment": span._.sentiment, "sentiment_score": span._.sentiment_score,
+            "mention_form": form,
         })
     return rows
 
