@@ -22,8 +22,9 @@ from tasks.core.memory import release_freed_memory
 from tasks.ingest.documents import Doc
 from tasks.nlp.analysis import Analysis
 
-CHUNK = 16
-"""Documents per task sent to a worker: small enough to balance, large enough to amortize."""
+CHUNK = 64
+"""Documents per task sent to a worker: nlp.pipe's own batch size (smaller batches cost the model
+~3% more processor time), and still 40 tasks to balance in a 500-file batch."""
 
 PRELOAD_MODEL_ENV = "NEWSFLOW_WORKER_MODEL"
 """The model the forkserver loads before forking workers (read by tasks.nlp.worker_preload)."""
@@ -34,6 +35,10 @@ _model: str | None = None
 WARM_UP = Doc("warm-up", "comment", "warm-up", "Officials in Baghdad said talks would resume. I disagree.", None)
 """A comment that takes every stage once, so that models loaded on first use (the toxicity
 classifier) load before the first batch, not inside its clock."""
+
+
+_init_error: BaseException | None = None
+"""Why this worker could not load the pipeline: raised by its first task."""
 
 
 def _init(model: str) -> None:
