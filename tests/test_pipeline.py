@@ -69,6 +69,29 @@ def test_rerun_adds_nothing_and_edit_replaces_the_source(prefect_harness, seed_d
     con.close()
 
 
+def _catalog(warehouse):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        listed = dict(con.execute("select entity_id, n_mentions from entity_catalog").fetchall())
+        mentioned = dict(con.execute("select entity_id, count(*) from entities group by entity_id").fetchall())
+        return listed, mentioned
+    finally:
+        con.close()
+
+
+def test_entity_catalog_follows_an_edit_that_drops_an_entity(prefect_harness, seed_dir, warehouse):
+    run(seed_dir, warehouse)
+    before, _ = _catalog(warehouse)
+    seed = seed_dir / SAMPLE.name
+    seed.write_text(seed.read_text(encoding="utf-8").replace("Reuters", "the agency"), encoding="utf-8")
+    settle(seed)
+    run(seed_dir, warehouse)
+    listed, mentioned = _catalog(warehouse)
+    assert set(before) - set(listed), "the edit should leave some entity unmentioned"
+    # Every entity still mentioned is listed with its current count; none that is not mentioned.
+    assert listed == mentioned
+
+
 def test_bad_seeds_are_quarantined_and_good_ones_still_load(prefect_harness, seed_dir, warehouse):
     (seed_dir / "binary.txt").write_bytes(bytes(range(256)) * 20)
     (seed_dir / "empty.txt").write_bytes(b"")

@@ -30,6 +30,11 @@ def utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 32 and b not in (9, 10, 12, 13)))
+"""Every byte but the control bytes text never holds: deleting them leaves the controls, counted in
+C rather than byte by byte in Python (this ran for every seed file)."""
+
+
 def looks_binary(data: bytes) -> bool:
     """True for bytes that are not text: NUL bytes (unless laid out as UTF-16) or many control bytes."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(data):
@@ -37,7 +42,7 @@ def looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(sample.translate(None, _NOT_CONTROL))
     return controls > max(8, len(sample) // 20)
 
 

@@ -140,8 +140,13 @@ def validate_tables(tables: dict[str, pa.Table], texts: dict[str, str], known_en
     for name, table in tables.items():
         frame = _with_derived_columns(name, table, texts, ids)
         checkpoint = _checkpoints(Path(directory), Path(quality_dir) if quality_dir else None)[1][name]
-        run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_identifier)
-        [outcome] = run.run_results.values()
+        # The checkpoint's one validation definition, run directly: Checkpoint.run adds only a
+        # second freshness check of the same suite and data (~8% of the checks' processor time)
+        # and a result object nothing reads (it has no actions); the stored validation result
+        # that Data Docs render is the same.
+        [definition] = checkpoint.validation_definitions
+        outcome = definition.run(checkpoint_id=checkpoint.id, batch_parameters={"dataframe": frame},
+                                 result_format=checkpoint.result_format, run_id=run_identifier)
         for r in outcome.results:
             cfg = r.expectation_config
             result = r.result or {}
