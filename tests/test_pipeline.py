@@ -210,3 +210,25 @@ def test_the_lake_can_live_on_an_object_store(prefect_harness, seed_dir, warehou
     assert sorted({f.split("/")[2] for f in files}) == ["articles", "comments", "entities", "events"]
     assert not (warehouse.parent / "lake").exists()
     assert counts(warehouse)["comments"] == 5
+
+
+def test_entity_catalog_breaks_ties_the_same_way_whatever_order_the_mentions_came_in(tmp_path):
+    from warehouse import load
+    from warehouse.db import writer
+
+    def mention(i, name, country):
+        return {"mention_id": f"m{i}", "doc_id": "d", "doc_kind": "article", "article_id": "a",
+                "sentence_index": 0, "start_char": i, "end_char": i + 1, "text": name, "label": "ORG",
+                "entity_id": "e", "canonical_name": name, "entity_type": "ORG", "country_code": country,
+                "mention_form": "name"}
+
+    rows = [mention(0, "Broad Art Museum", "IRQ"), mention(1, "Broad Museum", "GBR"),
+            mention(2, "Broad Art Museum", "GBR"), mention(3, "Broad Museum", "IRQ")]
+    catalogs = []
+    for order in (rows, rows[::-1], rows[1:] + rows[:1]):
+        with writer(tmp_path / f"w{len(catalogs)}.duckdb") as con:
+            for r in order:
+                con.execute(f"INSERT INTO entities BY NAME SELECT {', '.join('?::VARCHAR AS ' + k if isinstance(v, str) else '?::INTEGER AS ' + k for k, v in r.items())}", list(r.values()))
+            load.rebuild_catalog(con)
+            catalogs.append(con.execute("SELECT canonical_name, country_code FROM entity_catalog").fetchall())
+    assert catalogs[0] == catalogs[1] == catalogs[2] == [("Broad Museum", "IRQ")]

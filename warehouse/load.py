@@ -69,14 +69,23 @@ def rebuild_catalog(con, only: str | None = None) -> None:
     con.execute(f"""
         INSERT INTO entity_catalog
         WITH m AS (
-            SELECT *, count(latitude) OVER (PARTITION BY entity_id, geonames_id, latitude, longitude) AS place_n
+            SELECT *, count(latitude) OVER (PARTITION BY entity_id, geonames_id, latitude, longitude) AS place_n,
+                   count(*) OVER (PARTITION BY entity_id, canonical_name) AS name_n,
+                   count(*) OVER (PARTITION BY entity_id, entity_type) AS type_n,
+                   count(*) OVER (PARTITION BY entity_id, country_code) AS country_n,
+                   count(*) OVER (PARTITION BY entity_id, sector) AS sector_n
             FROM entities{where}
         ), c AS (
+            -- The most frequent value; a tie goes to the greater value, so that the same mentions
+            -- always give the same catalog (mode() picks among tied values as it meets them).
             SELECT entity_id,
-                   mode(canonical_name) AS canonical_name, mode(entity_type) AS entity_type,
-                   mode(country_code) AS country_code, mode(sector) AS sector,
+                   arg_max(canonical_name, (name_n, canonical_name)) AS canonical_name,
+                   arg_max(entity_type, (type_n, entity_type)) AS entity_type,
+                   arg_max(country_code, (country_n, country_code)) FILTER (WHERE country_code IS NOT NULL) AS country_code,
+                   arg_max(sector, (sector_n, sector)) FILTER (WHERE sector IS NOT NULL) AS sector,
                    arg_max({{'g': geonames_id, 'lat': latitude, 'lon': longitude, 'fc': feature_class,
-                            'a1': admin1_code}}, place_n) FILTER (WHERE latitude IS NOT NULL) AS p,
+                            'a1': admin1_code}}, (place_n, geonames_id, latitude, longitude))
+                       FILTER (WHERE latitude IS NOT NULL) AS p,
                    list_sort(list_distinct(list(text))) AS aliases,
                    count(*) AS n_mentions, count(DISTINCT doc_id) AS n_documents, count(DISTINCT article_id) AS n_articles
             FROM m GROUP BY entity_id
