@@ -249,8 +249,6 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
         elif m.label_ in ("PERSON", "ORG") and (m.start, m.end) in model_places and _stands_alone(m) \
                 and not (m._.canonical and m._.canonical.country_code):
             continue  # (a linked entity, such as a country's national team, stays what the linker made it)
-        elif m.label_ == "ORG" and _stands_alone(m) and any(index.kind[r] == COUNTRY for r in index.lookup(m.text)):
-            continue  # a country's bare name standing for its team or its government ("France", "Portugal beat")
         elif m.label_ == "PERSON":
             persons.update({i: m for i in range(m.start, m.end)})
         elif m.label_ in rules.embedding_labels and not (m._.canonical and m._.canonical.country_code):
