@@ -17,6 +17,7 @@ import atexit
 import multiprocessing as mp
 import os
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from tasks.core.memory import release_freed_memory
 from tasks.ingest.documents import Doc
@@ -64,34 +65,18 @@ def _work(docs):
         release_freed_memory()  # or a worker grows with the corpus
 
 
-class _Starting:
-    """A pool being created in a thread: creating one waits until the forkserver has loaded the
-    model and forked, and the caller has other things to start meanwhile (Prefect)."""
-
-    def __init__(self, model: str, processes: int):
-        self.pool = self.error = None
-        self._thread = threading.Thread(target=self._create, args=(model, processes), daemon=True,
-                                        name="newsflow-worker-start")
-        self._thread.start()
-
-    def _create(self, model: str, processes: int) -> None:
-        try:
-            ctx = mp.get_context("forkserver")
-            # Read by the forkserver when it starts (the first pool of this process starts it).
-            os.environ.setdefault(PRELOAD_MODEL_ENV, model)
-            ctx.set_forkserver_preload(["tasks.nlp.worker_preload"])
-            self.pool = ctx.Pool(processes, initializer=_init, initargs=(model,))
-        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the pool
-            self.error = exc
-
-    def result(self):
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.pool
+def _create_pool(model: str, processes: int):
+    ctx = mp.get_context("forkserver")
+    # Read by the forkserver when it starts (the first pool of this process starts it).
+    os.environ.setdefault(PRELOAD_MODEL_ENV, model)
+    ctx.set_forkserver_preload(["tasks.nlp.worker_preload"])
+    return ctx.Pool(processes, initializer=_init, initargs=(model,))
 
 
-_pools: dict[tuple[str, int], _Starting] = {}
+# Creating a pool waits until the forkserver has loaded the model and forked: it happens in a
+# thread, while the caller starts other things (Prefect).
+_starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-worker-start")
+_pools: dict[tuple[str, int], Future] = {}
 _lock = threading.Lock()
 
 
@@ -99,7 +84,7 @@ def start_workers(model: str, processes: int) -> None:
     """Start `processes` workers for `model` without waiting for them."""
     with _lock:
         if (model, processes) not in _pools:
-            _pools[(model, processes)] = _Starting(model, processes)
+            _pools[(model, processes)] = _starter.submit(_create_pool, model, processes)
 
 
 def worker_pool(model: str, processes: int):
