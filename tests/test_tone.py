@@ -96,6 +96,30 @@ def test_a_run_stores_tone_and_entity_tone_answers(prefect_harness, seed_dir, wa
         assert r[3] == r[4] + r[5] + r[6] and -1 <= r[7] <= 1
 
 
+def test_one_insult_makes_a_long_comment_toxic():
+    """A long, reasoned comment that ends by calling readers idiots is toxic: its length does not
+    dilute the insult."""
+    common = ("I read the whole piece twice and I think the author makes several fair points about the budget, "
+              "the provinces and the way the transfers are counted, but ")
+    values = _analyse({"insult": common + "anyone who believes the minister's figures is an idiot.",
+                       "civil": common + "I am not convinced by the minister's figures."}).doc_values
+    assert values["insult"]["toxicity"] >= 0.5 > values["civil"]["toxicity"]
+
+
+def test_a_name_is_not_an_insult():
+    values = _analyse({"name": "Dick Cheney spoke in Ottawa yesterday about the budget and the pipeline.",
+                       "insult": "Only a dick would say that about the budget and the pipeline."}).doc_values
+    assert values["name"]["toxicity"] < 0.5 <= values["insult"]["toxicity"]
+
+
+def test_a_words_offensiveness_is_the_models_probability_of_the_word_alone():
+    from tasks.nlp.tone import offensive_language
+
+    model = offensive_language()
+    for word in ("idiot", "budget", "moron", "disagree"):
+        assert model.word_probability[word] == pytest.approx(model.probability(word), abs=1e-9)
+
+
 def test_offensive_language_is_alt_profanity_checks_model():
     from profanity_check import predict_prob
 

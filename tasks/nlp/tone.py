@@ -13,9 +13,8 @@ how toxic and how constructive they are.
   "she" that refers to a PERSON mention (tasks/nlp/pronouns.py), in `doc.spans["pronoun_mentions"]`
   with `span._.antecedent`: news says much of what it says of a person through the pronoun.
 - Comment toxicity: `alt-profanity-check`'s linear model (trained on labelled toxic and offensive
-  comments and tweets) over the comment and its sentences, joined with VADER's share of negative
-  words. Constructiveness: a two-weight logistic calibration (length, subordinate clauses) fitted on
-  the `fit` part of the comment gold (data/tone/comment_calibration.json, benchmarks/train_tone.py).
+  comments and tweets) on the comment's most offensive word, names aside. Constructiveness: a
+  two-weight logistic calibration (length, subordinate clauses) fitted on the `fit` part of the comment gold (data/tone/comment_calibration.json, benchmarks/train_tone.py).
 - Word lists a linguist may edit (negations, the dependency labels of subordinate clauses):
   data/tone/word_lists.jsonl, checked when loaded.
 """
@@ -86,6 +85,10 @@ class DocTone:
     """Words counted (alphabetic tokens): the weight of this piece when a document has several."""
     subordinate: int = 0
     """Subordinate clauses and their markers (dependency labels of the `subordination` word list)."""
+    offensive: float = 0.0
+    """alt-profanity-check's probability of the most offensive word, words of named entities aside
+    (a surname or a place is not an insult): one insult makes a comment offensive however long
+    the comment is."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None, words: Do
     strings = doc.vocab.strings
     subordination = {strings[label] for label in word_lists()["subordination"]}
     subordinate = sum(d in subordination for d in w.dep)
+    offensive = most_offensive_word(doc)
     n_words = pos = neg = 0
     weighted = 0.0
     for sent in doc.sents:
@@ -151,18 +155,19 @@ def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None, words: Do
             weighted += n * compound
             n_words += n
     if not n_words:
-        return DocTone(0.0, 0.0, 0.0, 0, subordinate)
-    return DocTone(weighted / n_words, pos / n_words, neg / n_words, n_words, subordinate)
+        return DocTone(0.0, 0.0, 0.0, 0, subordinate, offensive)
+    return DocTone(weighted / n_words, pos / n_words, neg / n_words, n_words, subordinate, offensive)
 
 
 def combined_tone(tones: list[DocTone]) -> DocTone:
     """The tone of a document analysed in pieces: each piece weighted by its words."""
     words = sum(t.words for t in tones)
     subordinate = sum(t.subordinate for t in tones)
+    offensive = max((t.offensive for t in tones), default=0.0)
     if not words:
-        return DocTone(0.0, 0.0, 0.0, 0, subordinate)
+        return DocTone(0.0, 0.0, 0.0, 0, subordinate, offensive)
     return DocTone(sum(t.tone * t.words for t in tones) / words, sum(t.positive * t.words for t in tones) / words,
-                   sum(t.negative * t.words for t in tones) / words, words, subordinate)
+                   sum(t.negative * t.words for t in tones) / words, words, subordinate, offensive)
 
 
 # --- sentiment toward a mention -----------------------------------------------------------------
@@ -347,6 +352,14 @@ class OffensiveLanguage:
         self.sigmoids = [(float(f.calibrators[0].a_), float(f.calibrators[0].b_)) for f in folds]
         idf = vec.idf_
         self.terms = {term: (float(idf[j]), tuple(float(c[j]) for c in coefs)) for term, j in vec.vocabulary_.items()}
+        # A text of one word weighs that word 1 after l2 normalisation, whatever its idf: the
+        # probability of each word alone is its folds' calibrated margins, computed once here.
+        import numpy as np
+
+        margins = np.stack([b + c for b, c in zip(self.intercepts, coefs)])
+        a, b = np.array(self.sigmoids).T
+        alone = (1.0 / (1.0 + np.exp(np.clip(a[:, None] * margins + b[:, None], -500, 500)))).mean(axis=0)
+        self.word_probability = {term: float(alone[j]) for term, j in vec.vocabulary_.items()}
 
     def probability(self, text: str) -> float:
         counts: dict[str, int] = {}
@@ -367,15 +380,29 @@ def offensive_language() -> OffensiveLanguage:
     return OffensiveLanguage()
 
 
+def most_offensive_word(doc: SpacyDoc) -> float:
+    """The probability of the Doc's most offensive word alone (words as alt-profanity-check's
+    vectorizer splits them), the words of its named entities aside: "Dick" or "Moron" in a name
+    insults nobody."""
+    model = offensive_language()
+    probability = model.word_probability
+    names = [(e.start_char, e.end_char) for e in doc.ents]
+    best = 0.0
+    for match in model.pattern.finditer(doc.text.lower()):
+        p = probability.get(match.group())
+        if p is not None and p > best:
+            at = match.start()
+            if not any(start <= at < end for start, end in names):
+                best = p
+    return best
+
+
 def comment_features(text: str, sentences: list[str], tone: DocTone) -> dict[str, float]:
     """What toxicity and constructiveness are computed from: the comment's text, its sentences and
-    its tone (as the component found it, so VADER runs once)."""
+    its tone (as the component found it, so VADER and the offensive-word look-up run once)."""
     words = _WORD.findall(text)
-    model = offensive_language()
-    probs = [model.probability(t) for t in (text, *sentences)]
     return {
-        "profanity": float(probs[0]),
-        "profanity_max_sentence": float(max(probs[1:], default=probs[0])),
+        "offensive": tone.offensive,
         "log_words": math.log1p(len(words)),
         "sentences": math.log1p(len(sentences)),
         "negative_share": tone.negative,
@@ -407,18 +434,12 @@ def load_calibration(path: Path = COMMENT_CALIBRATION) -> Calibration:
         raise DataFileError(str(path), None, f"comment calibration unreadable: {exc!r}") from exc
 
 
-HOSTILE_SHARE = 0.25
-"""A comment this share of whose words VADER rates negative counts as hostile outright; fewer
-scale down. Chosen on the `fit` part of the comment gold (the only number fitted for toxicity)."""
-
-
 def toxicity(features: dict[str, float]) -> float:
-    """Noisy-or of two signals: offensive language, alt-profanity-check's probability averaged over
-    the whole comment and its most offensive sentence (a long comment does not dilute one insult);
-    and hostility, the share of words VADER's lexicon rates negative over HOSTILE_SHARE."""
-    offensive = (features["profanity"] + features["profanity_max_sentence"]) / 2
-    hostile = min(1.0, features["negative_share"] / HOSTILE_SHARE)
-    return 1.0 - (1.0 - offensive) * (1.0 - hostile)
+    """How offensive the comment's most offensive word is (alt-profanity-check's model, made on
+    labelled toxic comments and tweets; nothing fitted here). Whole-comment scores let a long
+    comment dilute its one insult, and VADER's negative share took arguments about bad news for
+    hostility: both lost to the single word on the held-out part of the comment gold."""
+    return features["offensive"]
 
 
 def comment_scores(text: str, sentences: list[str], tone: DocTone, calibration: Calibration | None = None) -> dict:
