@@ -120,6 +120,19 @@ def test_a_words_offensiveness_is_the_models_probability_of_the_word_alone():
         assert model.word_probability[word] == pytest.approx(model.probability(word), abs=1e-9)
 
 
+@pytest.mark.parametrize("text", [
+    "The committee met on Tuesday in Ottawa.",
+    "This is NOT a good plan, but the minister is kind of right!!!",
+    "I love it 😀 and no problem at all",
+    "At least it's not terrible :)",
+    "  ",
+], ids=["no-lexicon-word", "caps-but-kind-of", "emoji-no", "least-emoticon", "blank"])
+def test_vader_compound_is_vaders_own_score(text):
+    from tasks.nlp.tone import vader, vader_compound
+
+    assert vader_compound(text) == vader().polarity_scores(text)["compound"]
+
+
 def test_offensive_language_is_alt_profanity_checks_model():
     from profanity_check import predict_prob
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from spacy.attrs import DEP, IS_ALPHA, IS_PUNCT, LEMMA, LOWER, ORTH, SPACY
+from spacy.attrs import DEP, ENT_IOB, IDX, IS_ALPHA, IS_PUNCT, LEMMA, LOWER, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc as SpacyDoc
 from spacy.tokens import Span
@@ -71,6 +71,36 @@ def vader():
     return SentimentIntensityAnalyzer()
 
 
+def vader_compound(text: str) -> float:
+    """VADER's compound score of `text`, the same as `polarity_scores(text)["compound"]`, at a
+    fraction of its cost: polarity_scores first rebuilds the text character by character to spell
+    out emoji (most of its time), needless when the text has none; and a text none of whose words
+    is in VADER's lexicon scores 0.0 whatever its modifiers, so VADER's rules need not run."""
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentiText
+
+    analyser = vader()
+    if not analyser.emojis.keys().isdisjoint(text):
+        return analyser.polarity_scores(text)["compound"]
+    text = text.strip()
+    sentitext = SentiText(text)
+    words = sentitext.words_and_emoticons
+    lexicon = analyser.lexicon
+    lowered = [w.lower() for w in words]
+    if not any(w in lexicon for w in lowered):
+        return 0.0
+    # The rest of polarity_scores as vaderSentiment 3.3.2 has it, but for a word outside the
+    # lexicon, to which sentiment_valence gives 0 after its look-ups.
+    sentiments: list[float] = []
+    for i, item in enumerate(words):
+        if lowered[i] not in lexicon or lowered[i] in BOOSTER_DICT \
+                or (lowered[i] == "kind" and i < len(words) - 1 and lowered[i + 1] == "of"):
+            sentiments.append(0)
+            continue
+        sentiments = analyser.sentiment_valence(0, sentitext, item, i, sentiments)
+    sentiments = analyser._but_check(words, sentiments)
+    return analyser.score_valence(sentiments, text)["compound"]
+
+
 # --- document tone ------------------------------------------------------------------------------
 
 @dataclass
@@ -108,6 +138,9 @@ class DocWords:
     """Each token's text with the space after it, if any."""
     spaced: list[int]
     """Whether a space follows the token."""
+    names: list[tuple[int, int]]
+    """(start, end) characters of the tokens inside named entities (doc.ents builds a Span and a
+    Token per entity token: a tenth of the component's time)."""
 
     def span_text(self, start: int, end: int) -> str:
         """doc[start:end].text, without a Token object per word."""
@@ -118,24 +151,26 @@ class DocWords:
 def doc_words(doc: SpacyDoc) -> DocWords:
     strings = doc.vocab.strings
     lexicon = vader().lexicon
-    columns = doc.to_array([LOWER, LEMMA, IS_PUNCT, IS_ALPHA, DEP, ORTH, SPACY]).T.tolist() if len(doc) else [[]] * 7
+    columns = doc.to_array([LOWER, LEMMA, IS_PUNCT, IS_ALPHA, DEP, ORTH, SPACY, ENT_IOB, IDX]).T.tolist() \
+        if len(doc) else [[]] * 9
     lower = [strings[h] for h in columns[0]]
     lemma = [strings[h].lower() for h in columns[1]]
     text = [strings[h] + " " if space else strings[h] for h, space in zip(columns[5], columns[6])]
+    # ENT_IOB: 1 inside an entity, 3 at its beginning (2 outside, 0 unset).
+    names = [(at, at + len(lower[i])) for i, (iob, at) in enumerate(zip(columns[7], columns[8])) if iob in (1, 3)]
     return DocWords(lower, lemma, [bool(x) for x in columns[2]], [bool(x) for x in columns[3]],
-                    [lexicon.get(w, 0.0) for w in lower], columns[4], text, columns[6])
+                    [lexicon.get(w, 0.0) for w in lower], columns[4], text, columns[6], names)
 
 
 def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None, words: DocWords | None = None,
              bounds: list[tuple[int, int]] | None = None) -> DocTone:
     """The document's tone; each sentence's VADER compound score goes into `compounds` (by the
     sentence's first token) and its (start, end) into `bounds` when given."""
-    analyser = vader()
     w = words or doc_words(doc)
     strings = doc.vocab.strings
     subordination = {strings[label] for label in word_lists()["subordination"]}
     subordinate = sum(d in subordination for d in w.dep)
-    offensive = most_offensive_word(doc)
+    offensive = most_offensive_word(doc, w)
     n_words = pos = neg = 0
     weighted = 0.0
     for sent in doc.sents:
@@ -149,7 +184,7 @@ def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None, words: Do
                 pos += v > 0
                 neg += v < 0
         if n:
-            compound = analyser.polarity_scores(w.span_text(sent.start, sent.end))["compound"]
+            compound = vader_compound(w.span_text(sent.start, sent.end))
             if compounds is not None:
                 compounds[sent.start] = compound
             weighted += n * compound
@@ -268,7 +303,7 @@ def target_features(sent: Span, start: int, end: int, compound: float | None = N
     f["v_mod"] = mod_v / 4
     # The whole sentence, and where the target sits in it.
     if compound is None:
-        compound = vader().polarity_scores(sent.text)["compound"]
+        compound = vader_compound(sent.text)
     f["sent_compound"] = compound
     f["sent_pos"] = float(compound >= 0.05)
     f["sent_neg"] = float(compound <= -0.05)
@@ -380,15 +415,17 @@ def offensive_language() -> OffensiveLanguage:
     return OffensiveLanguage()
 
 
-def most_offensive_word(doc: SpacyDoc) -> float:
+def most_offensive_word(doc: SpacyDoc, words: DocWords | None = None) -> float:
     """The probability of the Doc's most offensive word alone (words as alt-profanity-check's
     vectorizer splits them), the words of its named entities aside: "Dick" or "Moron" in a name
     insults nobody."""
     model = offensive_language()
     probability = model.word_probability
-    names = [(e.start_char, e.end_char) for e in doc.ents]
+    w = words or doc_words(doc)
+    names = w.names
     best = 0.0
-    for match in model.pattern.finditer(doc.text.lower()):
+    # The text from the tokens already read: Doc.text makes a Token object per word.
+    for match in model.pattern.finditer("".join(w.text).lower()):
         p = probability.get(match.group())
         if p is not None and p > best:
             at = match.start()
