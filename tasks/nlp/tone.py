@@ -14,7 +14,8 @@ how toxic and how constructive they are.
   with `span._.antecedent`: news says much of what it says of a person through the pronoun.
 - Comment toxicity: `alt-profanity-check`'s linear model (trained on labelled toxic and offensive
   comments and tweets) on the comment's most offensive word, names aside. Constructiveness: a
-  two-weight logistic calibration (length, subordinate clauses) fitted on the `fit` part of the comment gold (data/tone/comment_calibration.json, benchmarks/train_tone.py).
+  two-weight logistic calibration (length, subordinate clauses) fitted on the `fit` part of the
+  comment gold (data/tone/comment_calibration.json, benchmarks/train_tone.py).
 - Word lists a linguist may edit (negations, the dependency labels of subordinate clauses):
   data/tone/word_lists.jsonl, checked when loaded.
 """
@@ -72,10 +73,10 @@ def vader():
 
 
 def vader_compound(text: str) -> float:
-    """VADER's compound score of `text`, the same as `polarity_scores(text)["compound"]`, at a
-    fraction of its cost: polarity_scores first rebuilds the text character by character to spell
-    out emoji (most of its time), needless when the text has none; and a text none of whose words
-    is in VADER's lexicon scores 0.0 whatever its modifiers, so VADER's rules need not run."""
+    """VADER's compound score of `text`, the same as `polarity_scores(text)["compound"]`, for about
+    five sixths of its cost: polarity_scores rebuilds the text character by character to spell out
+    emoji, needless when the text has none, and runs its rules for every word, though a word
+    outside its lexicon always scores 0 (so does a text with no lexicon word at all)."""
     from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentiText
 
     analyser = vader()
@@ -139,8 +140,8 @@ class DocWords:
     spaced: list[int]
     """Whether a space follows the token."""
     names: list[tuple[int, int]]
-    """(start, end) characters of the tokens inside named entities (doc.ents builds a Span and a
-    Token per entity token: a tenth of the component's time)."""
+    """(start, end) characters of the tokens inside named entities, read from the arrays (Doc.ents
+    and Doc.text make a Token object per word)."""
 
     def span_text(self, start: int, end: int) -> str:
         """doc[start:end].text, without a Token object per word."""
@@ -157,7 +158,8 @@ def doc_words(doc: SpacyDoc) -> DocWords:
     lemma = [strings[h].lower() for h in columns[1]]
     text = [strings[h] + " " if space else strings[h] for h, space in zip(columns[5], columns[6])]
     # ENT_IOB: 1 inside an entity, 3 at its beginning (2 outside, 0 unset).
-    names = [(at, at + len(lower[i])) for i, (iob, at) in enumerate(zip(columns[7], columns[8])) if iob in (1, 3)]
+    names = [(at, at + len(strings[orth]))
+             for iob, at, orth in zip(columns[7], columns[8], columns[5]) if iob in (1, 3)]
     return DocWords(lower, lemma, [bool(x) for x in columns[2]], [bool(x) for x in columns[3]],
                     [lexicon.get(w, 0.0) for w in lower], columns[4], text, columns[6], names)
 
@@ -424,9 +426,10 @@ def most_offensive_word(doc: SpacyDoc, words: DocWords | None = None) -> float:
     w = words or doc_words(doc)
     names = w.names
     best = 0.0
-    # The text from the tokens already read: Doc.text makes a Token object per word.
-    for match in model.pattern.finditer("".join(w.text).lower()):
-        p = probability.get(match.group())
+    # The text from the tokens already read (Doc.text makes a Token object per word); its token
+    # pattern is case-blind, so the offsets stay those of the text.
+    for match in model.pattern.finditer("".join(w.text)):
+        p = probability.get(match.group().lower())
         if p is not None and p > best:
             at = match.start()
             if not any(start <= at < end for start, end in names):
