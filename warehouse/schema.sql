@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS comments (
     tone              FLOAT,             -- -1..1, as articles.tone
     tone_positive     FLOAT,             -- 0..1, share of positive words
     tone_negative     FLOAT,             -- 0..1, share of negative words
-    toxicity          FLOAT,             -- 0..1: probability the comment is toxic (alt-profanity-check + VADER, calibrated)
+    toxicity          FLOAT,             -- 0..1: alt-profanity-check's probability of the comment's most offensive word (names aside)
     constructive      BOOLEAN,           -- constructiveness at or above its threshold
     constructiveness  FLOAT              -- 0..1: probability the comment is constructive (reasons, proposals, substance)
 );
