@@ -66,33 +66,43 @@ def rebuild_catalog(con, only: str | None = None) -> None:
     batch made each load slower than the one before."""
     where = f" WHERE entity_id IN (SELECT entity_id FROM {only})" if only else ""
     con.execute(f"DELETE FROM entity_catalog{where}")
+    # Each column's most frequent value from a count per (entity, value), not window counts over
+    # every mention: the windows held all the touched entities' mention rows several times over
+    # (the load's peak memory, growing with the warehouse) for the same answer. A tie goes to the
+    # greater value, so that the same mentions always give the same catalog.
+    most_frequent = "arg_max(v, (n, v))"
+    per_value = "(SELECT entity_id, {column} AS v, count(*) AS n FROM m GROUP BY ALL)"
     con.execute(f"""
         INSERT INTO entity_catalog
         WITH m AS (
-            SELECT *, count(latitude) OVER (PARTITION BY entity_id, geonames_id, latitude, longitude) AS place_n,
-                   count(*) OVER (PARTITION BY entity_id, canonical_name) AS name_n,
-                   count(*) OVER (PARTITION BY entity_id, entity_type) AS type_n,
-                   count(*) OVER (PARTITION BY entity_id, country_code) AS country_n,
-                   count(*) OVER (PARTITION BY entity_id, sector) AS sector_n
+            SELECT entity_id, canonical_name, entity_type, country_code, sector, geonames_id, latitude,
+                   longitude, feature_class, admin1_code, text, doc_id, article_id
             FROM entities{where}
-        ), c AS (
-            -- The most frequent value; a tie goes to the greater value, so that the same mentions
-            -- always give the same catalog (mode() picks among tied values as it meets them).
-            SELECT entity_id,
-                   arg_max(canonical_name, (name_n, canonical_name)) AS canonical_name,
-                   arg_max(entity_type, (type_n, entity_type)) AS entity_type,
-                   arg_max(country_code, (country_n, country_code)) FILTER (WHERE country_code IS NOT NULL) AS country_code,
-                   arg_max(sector, (sector_n, sector)) FILTER (WHERE sector IS NOT NULL) AS sector,
-                   arg_max({{'g': geonames_id, 'lat': latitude, 'lon': longitude, 'fc': feature_class,
-                            'a1': admin1_code}}, (place_n, geonames_id, latitude, longitude))
-                       FILTER (WHERE latitude IS NOT NULL) AS p,
-                   list_sort(list_distinct(list(text))) AS aliases,
-                   count(*) AS n_mentions, count(DISTINCT doc_id) AS n_documents, count(DISTINCT article_id) AS n_articles
+        ), names AS (
+            SELECT entity_id, {most_frequent} AS canonical_name FROM {per_value.format(column="canonical_name")} GROUP BY entity_id
+        ), types AS (
+            SELECT entity_id, {most_frequent} AS entity_type FROM {per_value.format(column="entity_type")} GROUP BY entity_id
+        ), countries AS (
+            SELECT entity_id, {most_frequent} FILTER (WHERE v IS NOT NULL) AS country_code
+            FROM {per_value.format(column="country_code")} GROUP BY entity_id
+        ), sectors AS (
+            SELECT entity_id, {most_frequent} FILTER (WHERE v IS NOT NULL) AS sector
+            FROM {per_value.format(column="sector")} GROUP BY entity_id
+        ), places AS (
+            SELECT entity_id, arg_max({{'g': g, 'lat': lat, 'lon': lon, 'fc': fc, 'a1': a1}}, (n, g, lat, lon)) AS p
+            FROM (SELECT entity_id, geonames_id AS g, latitude AS lat, longitude AS lon,
+                         max(feature_class) AS fc, max(admin1_code) AS a1, count(*) AS n
+                  FROM m WHERE latitude IS NOT NULL GROUP BY entity_id, geonames_id, latitude, longitude)
+            GROUP BY entity_id
+        ), totals AS (
+            SELECT entity_id, list_sort(list_distinct(list(text))) AS aliases, count(*) AS n_mentions,
+                   count(DISTINCT doc_id) AS n_documents, count(DISTINCT article_id) AS n_articles
             FROM m GROUP BY entity_id
         )
-        SELECT entity_id, canonical_name, entity_type, country_code, sector,
+        SELECT t.entity_id, canonical_name, entity_type, country_code, sector,
                p.g, p.lat, p.lon, p.fc, p.a1, aliases, n_mentions, n_documents, n_articles
-        FROM c
+        FROM totals t JOIN names USING (entity_id) JOIN types USING (entity_id)
+             JOIN countries USING (entity_id) JOIN sectors USING (entity_id) LEFT JOIN places USING (entity_id)
     """)
 
 
