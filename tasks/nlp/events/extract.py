@@ -529,6 +529,15 @@ def _no_specific_event(trigger: Token, lex: EventRules) -> bool:
     return summing and definite or generic
 
 
+def _dated_reference(trigger: Token, lex: EventRules) -> bool:
+    """An event noun its date names ("Saturday's attack", "the 1981 hunger strike", "the landmark
+    2015 agreement"): an event the reader knows of, referred to rather than told, which event coding
+    leaves out as a historical reference. A date in the clause ("signed an agreement in 2015") tells."""
+    if trigger.pos_ not in ("NOUN", "PROPN"):
+        return False
+    return any(t.ent_type_ in lex.words["date_labels"] for t in trigger.doc[trigger.left_edge.i:trigger.i])
+
+
 def _unrealised(trigger: Token, lex: EventRules) -> bool:
     """An event told only as what someone meant to bring about: "tried to plant a bomb", "an
     intention to coerce", "IEDs to target security forces", "intended to inflict damage". The to-clause
@@ -895,7 +904,7 @@ def find_events(doc: SpacyDoc, lex: EventRules,
         if accidents and s_index - accidents[-1] <= _ANAPHOR_REACH and _refers_back(token, lex) and \
                 token.lemma_.lower() in lex.words["blast_lemmas"]:
             continue  # "a furnace exploded ... The explosion occurred at": the accident told again
-        if _no_specific_event(token, lex) or _unrealised(token, lex):
+        if _no_specific_event(token, lex) or _unrealised(token, lex) or _dated_reference(token, lex):
             continue
         actor_tok, target_tok = _arguments(token, etype, lex, roles)
         actor, target = _participant(actor_tok, mentions, lex), _participant(target_tok, mentions, lex)
