@@ -85,3 +85,16 @@ def test_they_refers_to_a_group_for_events_but_is_no_mention_row(nlp):
     assert pronoun_mentions(doc, doc.spans[MENTIONS]) == []
     we = nlp("Hamas fired rockets. We saw it.")
     assert antecedent(next(t for t in we if t.text == "We"), we.spans[MENTIONS]) is None
+
+
+@pytest.mark.parametrize("text,reflexive,bound_to", [
+    ("Robert McDade blew himself up at the exchange.", "himself", "Robert McDade"),
+    ("Angela Merkel met Boris Johnson, who hurt himself.", "himself", "Boris Johnson"),
+    ("Police buried Tom Green, a volunteer who had himself died in an explosion.", "himself", None),
+], ids=["subject-of-its-verb", "the-noun-a-relative-clause-describes", "parsed-as-its-own-subject"])
+def test_a_reflexive_is_bound_in_its_clause(nlp, text, reflexive, bound_to):
+    """Binding theory's Principle A: 'himself' is the subject of its own clause, not the nearest
+    name; with no such subject it refers to no mention (and the document is still analysed)."""
+    doc = nlp(text)
+    found = antecedent(next(t for t in doc if t.text == reflexive), doc.spans[MENTIONS])
+    assert (found.text if found is not None else None) == bound_to

@@ -139,7 +139,41 @@ def _following(pronoun: Token, index: _Index, labels: frozenset[str]) -> Span | 
     return None
 
 
+def _mention_at(i: int, index: _Index) -> Span | None:
+    """The mention that holds token i, if any."""
+    return next((span for span in index.ordered if span.start <= i < span.end), None)
+
+
+def _bound(reflexive: Token, index: _Index, labels: frozenset[str]) -> Span | None:
+    """A reflexive ("himself", "themselves") is bound in its clause (binding theory's Principle A):
+    it is the subject of its verb, or of the verb whose complement or conjunct it is in ("McDade
+    blew himself up", "he tried to kill himself"); a subject that names no mention of the right kind
+    leaves it unresolved rather than reaching for one further away."""
+    verb = reflexive.head
+    for _ in range(3):
+        subjects = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS]
+        if subjects:
+            subject = subjects[0]
+            if subject.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
+                subject = verb.head  # "the man who killed himself": the man
+            if subject.morph.get("Reflex") == ["Yes"]:
+                return None  # "had himself died": the parser made the reflexive a subject
+            if subject.pos_ == "PRON" and subject.i not in index.covered:
+                found = _resolve(subject, index, referable_labels(subject))
+            else:
+                found = _mention_at(subject.i, index)
+            return found if found is not None and found.label_ in labels else None
+        if verb.dep_ not in ("xcomp", "conj", "advcl", "acl") or verb.head.i == verb.i:
+            return None
+        verb = verb.head
+    return None
+
+
 def _resolve(token: Token, index: _Index, labels: frozenset[str]) -> Span | None:
+    if not labels:
+        return None
+    if token.morph.get("Reflex") == ["Yes"]:
+        return _bound(token, index, labels)
     return _preceding(token.i, index, labels) or _following(token, index, labels)
 
 
