@@ -522,3 +522,13 @@ def test_an_event_noun_its_date_names_is_referred_to_not_told(text, referred, to
     triggers = [t for t, _, _ in _events(text)]
     assert referred not in triggers and (told is None or told in triggers)
     assert "agreement" in [t for t, _, _ in _events("Iran and six powers signed a nuclear agreement in Vienna in 2015.")]
+
+
+@pytest.mark.parametrize("text,told", [
+    ("They have the missiles to strike Tel Aviv.", False),
+    ("The army has enough artillery to shell the city.", False),
+    ("The army shelled the city with artillery.", True),
+], ids=["missiles-to-strike", "artillery-to-shell", "shelled-with-artillery"])
+def test_what_a_weapon_is_for_is_no_event(text, told):
+    """An infinitive describing a weapon says what it could do, not that it was done."""
+    assert any(etype == "ASSAULT" for _, etype, _ in _events(text)) is told

@@ -541,7 +541,8 @@ def _dated_reference(trigger: Token, lex: EventRules) -> bool:
 def _unrealised(trigger: Token, lex: EventRules) -> bool:
     """An event told only as what someone meant to bring about: "tried to plant a bomb", "an
     intention to coerce", "IEDs to target security forces", "intended to inflict damage". The to-clause
-    of an intent (intent_heads) or of a purpose says what was aimed at, not that it happened."""
+    of an intent (intent_heads), of a purpose or of a weapon ("the missiles to strike Tel Aviv") says
+    what was aimed at, not that it happened."""
     verb = trigger
     if not _is_verb(trigger):
         if trigger.dep_ != "dobj" or not _is_verb(trigger.head):
@@ -555,6 +556,8 @@ def _unrealised(trigger: Token, lex: EventRules) -> bool:
         return True  # a purpose: "fired tear gas to disperse the crowd"
     if verb.dep_ == "xcomp" and head.lemma_.lower() == "be":
         head = next(iter(_children(head, "nsubj")), head)  # "the intention was to destroy"
+    if verb.dep_ in ("acl", "relcl") and head.pos_ in ("NOUN", "PROPN") and _is_instrument(head, lex):
+        return True  # "bombs to target security forces": what a weapon is for, not what it did
     return verb.dep_ in ("xcomp", "ccomp", "acl") and head.lemma_.lower() in lex.words["intent_heads"]
 
 
