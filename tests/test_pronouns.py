@@ -7,7 +7,7 @@ import pytest
 from tasks.core.settings import DEFAULT_MODEL
 from tasks.nlp.entities import MENTIONS
 from tasks.nlp.pipeline import build_pipeline
-from tasks.nlp.pronouns import pronoun_mentions
+from tasks.nlp.pronouns import antecedent, pronoun_mentions
 from tasks.nlp.tone import PRONOUNS
 
 
@@ -69,3 +69,32 @@ def test_a_pronoun_is_a_mention_row_of_the_person_it_refers_to_and_no_name():
     assert (she["entity_id"], she["canonical_name"], she["label"]) == (merkel["entity_id"], merkel["canonical_name"], "PERSON")
     assert (she["mention_form"], merkel["mention_form"]) == ("pronoun", "name")
     assert text[she["start_char"]:she["end_char"]] == "she" and she["sentiment_score"] > 0
+
+
+def test_the_subject_before_is_the_antecedent_over_a_nearer_object(nlp):
+    """'Obama met Biden. He said ...': the sentence was about Obama."""
+    text = "Barack Obama met Joe Biden in Chicago. He said the talks went well."
+    assert _resolved(nlp, text) == {f"He@{text.index('He ')}": "Barack Obama"}
+
+
+def test_they_refers_to_a_group_for_events_but_is_no_mention_row(nlp):
+    """'They' is Hamas for the event it acts in; tone and entity rows keep to person pronouns."""
+    doc = nlp("Hamas fired rockets at Israel on Monday. They also attacked a border post.")
+    they = next(t for t in doc if t.text == "They")
+    assert antecedent(they, doc.spans[MENTIONS]).text == "Hamas"
+    assert pronoun_mentions(doc, doc.spans[MENTIONS]) == []
+    we = nlp("Hamas fired rockets. We saw it.")
+    assert antecedent(next(t for t in we if t.text == "We"), we.spans[MENTIONS]) is None
+
+
+@pytest.mark.parametrize("text,reflexive,bound_to", [
+    ("Robert McDade blew himself up at the exchange.", "himself", "Robert McDade"),
+    ("Angela Merkel met Boris Johnson, who hurt himself.", "himself", "Boris Johnson"),
+    ("Police buried Tom Green, a volunteer who had himself died in an explosion.", "himself", None),
+], ids=["subject-of-its-verb", "the-noun-a-relative-clause-describes", "parsed-as-its-own-subject"])
+def test_a_reflexive_is_bound_in_its_clause(nlp, text, reflexive, bound_to):
+    """Binding theory's Principle A: 'himself' is the subject of its own clause, not the nearest
+    name; with no such subject it refers to no mention (and the document is still analysed)."""
+    doc = nlp(text)
+    found = antecedent(next(t for t in doc if t.text == reflexive), doc.spans[MENTIONS])
+    assert (found.text if found is not None else None) == bound_to

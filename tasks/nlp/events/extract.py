@@ -9,10 +9,11 @@ subject of a light verb or of the clause a conjunct shares, the noun an -ing par
 target (object, passive subject, at/on/against-phrase unless it names a topic, the noun a past
 participle describes), location and date (entities of the trigger's clause, not of a clause of its
 own; with no named place, a place noun: "inside the training centre"). Pronouns stand for the
-nearest compatible entity mention or for nothing. Modality: asserted, reported (an attribution verb
-or "according to"), hypothetical (would/could/if/want-to/likely) or demanded; negation from the
-trigger's, its governor's or its noun phrase's negators ("no casualties or damage"). What someone
-only meant to do ("tried to plant a bomb", "tear gas to disperse the crowd") is no event.
+entity mention tasks/nlp/pronouns.py resolves them to, or for nothing. Modality: asserted, reported
+(an attribution verb or "according to"), hypothetical (would/could/if/want-to/likely) or demanded;
+negation from the trigger's, its governor's or its noun phrase's negators ("no casualties or
+damage"). What someone only meant to do ("tried to plant a bomb", "tear gas to disperse the
+crowd") is no event.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from spacy.tokens import Span, Token
 from tasks.nlp.entities import MENTIONS
 from tasks.nlp.events.rules import WORD_CLASSES, EventRules, role_matcher
 from tasks.nlp.gazetteer import COUNTRY_ID_PREFIXES
+from tasks.nlp.pronouns import antecedent
 
 # The grammar the rules read (spaCy's English dependency labels), not words: those are in the data.
 _SUBJECTS = {"nsubj", "csubj"}
@@ -527,10 +529,20 @@ def _no_specific_event(trigger: Token, lex: EventRules) -> bool:
     return summing and definite or generic
 
 
+def _dated_reference(trigger: Token, lex: EventRules) -> bool:
+    """An event noun its date names ("Saturday's attack", "the 1981 hunger strike", "the landmark
+    2015 agreement"): an event the reader knows of, referred to rather than told, which event coding
+    leaves out as a historical reference. A date in the clause ("signed an agreement in 2015") tells."""
+    if trigger.pos_ not in ("NOUN", "PROPN"):
+        return False
+    return any(t.ent_type_ in lex.words["date_labels"] for t in trigger.doc[trigger.left_edge.i:trigger.i])
+
+
 def _unrealised(trigger: Token, lex: EventRules) -> bool:
     """An event told only as what someone meant to bring about: "tried to plant a bomb", "an
     intention to coerce", "IEDs to target security forces", "intended to inflict damage". The to-clause
-    of an intent (intent_heads) or of a purpose says what was aimed at, not that it happened."""
+    of an intent (intent_heads), of a purpose or of a weapon ("the missiles to strike Tel Aviv") says
+    what was aimed at, not that it happened."""
     verb = trigger
     if not _is_verb(trigger):
         if trigger.dep_ != "dobj" or not _is_verb(trigger.head):
@@ -544,6 +556,8 @@ def _unrealised(trigger: Token, lex: EventRules) -> bool:
         return True  # a purpose: "fired tear gas to disperse the crowd"
     if verb.dep_ == "xcomp" and head.lemma_.lower() == "be":
         head = next(iter(_children(head, "nsubj")), head)  # "the intention was to destroy"
+    if verb.dep_ in ("acl", "relcl") and head.pos_ in ("NOUN", "PROPN") and _is_instrument(head, lex):
+        return True  # "bombs to target security forces": what a weapon is for, not what it did
     return verb.dep_ in ("xcomp", "ccomp", "acl") and head.lemma_.lower() in lex.words["intent_heads"]
 
 
@@ -806,32 +820,18 @@ def _mention_index(doc: SpacyDoc) -> dict[int, dict]:
     return {m["start_char"]: m for m in sorted(rows, key=lambda m: m["end_char"] - m["start_char"])}
 
 
-def _participant(token: Token | Span | None, doc: SpacyDoc, lex: EventRules,
-                 sentences: list[Span] | None = None) -> Token | Span | None:
+def _participant(token: Token | Span | None, mentions, lex: EventRules) -> Token | Span | None:
     """An argument as the participant it names: a demonstrative ("that") names none; a personal
-    pronoun stands for the nearest entity mention before it, in its sentence or the two before, of
-    a compatible kind ("they": an organization, country or group; "he": a person), a subject
-    before any other, else none."""
+    pronoun stands for the entity mention tasks/nlp/pronouns.py resolves it to ("he": a person;
+    "they", "it": an organization, country or group), else for none ("I", "we", "you": the writer
+    or the reader; a pronoun no mention near it fits)."""
     if token is None or not isinstance(token, Token):
         return token
     if token.lower_ in lex.words["demonstratives"] and token.pos_ in ("PRON", "DET", "SCONJ"):
         return None  # "that", "this", "which": no participant the text names
-    if token.lower_ not in lex.words["personal_pronouns"] or token.pos_ != "PRON":
+    if token.pos_ != "PRON" or token.morph.get("PronType") != ["Prs"]:
         return token  # "US" is no "us"
-    if token.lower_ in lex.words["person_pronouns"]:
-        labels = lex.words["person_labels"]
-    elif token.lower_ in lex.words["group_pronouns"]:
-        labels = lex.words["group_labels"]
-    else:
-        return None  # "I", "we", "you": the writer or the reader, no participant the text names
-    sentences = sentences if sentences is not None else list(doc.sents)
-    index = next(i for i, s in enumerate(sentences) if s.start <= token.i < s.end)
-    earliest = sentences[max(0, index - 2)].start
-    mentions = doc.spans[MENTIONS] if MENTIONS in doc.spans else []
-    before = [m for m in mentions if earliest <= m.start and m.end <= token.i and m.label_ in labels]
-    # The nearest subject first ("Hamas fired rockets at Israel. They also attacked ..."), else the nearest.
-    subjects = [m for m in before if m.root.dep_ in ("nsubj", "nsubjpass")]
-    return subjects[-1] if subjects else before[-1] if before else None
+    return antecedent(token, mentions)
 
 
 def _matches(token: Token, lex: EventRules) -> dict[str, str]:
@@ -886,7 +886,8 @@ def find_events(doc: SpacyDoc, lex: EventRules,
     if not triggers:
         return []
     entities_by_start = _mention_index(doc)
-    mention_bounds = [(m.start, m.end, m) for m in doc.spans[MENTIONS]] if MENTIONS in doc.spans else []
+    mentions = doc.spans[MENTIONS] if MENTIONS in doc.spans else []
+    mention_bounds = [(m.start, m.end, m) for m in mentions]
     ents = doc.ents
     roles = _role_matches(_role_spans([token for _, _, token, _ in triggers], lex),
                           roles_matcher or role_matcher(lex, doc.vocab), lex)
@@ -906,10 +907,10 @@ def find_events(doc: SpacyDoc, lex: EventRules,
         if accidents and s_index - accidents[-1] <= _ANAPHOR_REACH and _refers_back(token, lex) and \
                 token.lemma_.lower() in lex.words["blast_lemmas"]:
             continue  # "a furnace exploded ... The explosion occurred at": the accident told again
-        if _no_specific_event(token, lex) or _unrealised(token, lex):
+        if _no_specific_event(token, lex) or _unrealised(token, lex) or _dated_reference(token, lex):
             continue
         actor_tok, target_tok = _arguments(token, etype, lex, roles)
-        actor, target = _participant(actor_tok, doc, lex, sentences), _participant(target_tok, doc, lex, sentences)
+        actor, target = _participant(actor_tok, mentions, lex), _participant(target_tok, mentions, lex)
         # A pronoun resolved to a mention is that mention; its own token is no argument head.
         actor_tok = actor if isinstance(actor, Token) else None
         target_tok = target if isinstance(target, Token) else target.root if target is not None else None
