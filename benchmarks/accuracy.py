@@ -70,6 +70,9 @@ def analyse_texts(texts: dict[str, str], model: str) -> tuple[dict, dict]:
     todo = {name: text for name, text in texts.items() if (model, name, text) not in _analysed}
     if todo:
         analysis = analyse_docs([Doc(name, "article", name, text, None) for name, text in todo.items()], model)
+        for name, reason in analysis.failed.items():
+            # A document the pipeline failed on scores as if nothing were found in it: say so.
+            print(f"  analysis failed on {name}: {reason}", file=sys.stderr)
         found = {name: ([], []) for name in todo}
         for m in analysis.mentions:
             found[m["doc_id"]][0].append(m)
