@@ -107,6 +107,44 @@ def test_local_news_places_a_town_among_its_neighbours(nlp):
     assert found["Henry County"][0].admin1_code == "TN"
 
 
+@pytest.mark.parametrize("text, name, admin1", [
+    ("A Palestine man was arrested Friday. Anderson County deputies said he fled from Elkhart toward "
+     "Palestine before he was stopped in Freestone County.", "Palestine", "TX"),
+    ("The Lebanon council met Tuesday. Boone County commissioners and Zionsville officials said Lebanon "
+     "would widen the road.", "Lebanon", "IN"),
+], ids=["palestine-texas", "lebanon-indiana"])
+def test_local_news_places_a_town_named_like_a_country(nlp, text, name, admin1):
+    # The country is the reading alone; among a county's towns the name is its town, every time.
+    placed = places(nlp, text)[name]
+    assert len(placed) == 2 and all(p is not None for p in placed), placed
+    assert {(p.country_code, p.admin1_code, p.feature_class) for p in placed} == {("USA", admin1, "populated place")}
+
+
+def test_a_country_named_alone_stays_the_country(nlp):
+    placed = places(nlp, "Israel and Lebanon traded fire across the border. Lebanon asked the UN to act.")["Lebanon"]
+    assert {p.country_code for p in placed} == {"LBN"}
+
+
+@pytest.mark.parametrize("text, name, admin1", [
+    ("The Allendale Woman's Club will hold its fashion show in Ramsey, Bergen County, on Friday.", "Allendale", "NJ"),
+    ("Members of the Henderson County Commissioners Court met in Athens, Texas, on Monday.", "Henderson County", "TX"),
+], ids=["town-opens-a-club", "county-opens-a-court"])
+def test_a_town_opening_a_local_body_is_that_town(nlp, text, name, admin1):
+    # A small town (no famous one) opening an organisation's name, among the places around it.
+    doc = nlp(text)
+    towns = [m for m in doc.spans["mentions"] if m.text == name and m.label_ == "GPE"]
+    assert towns and towns[0]._.place is not None, [(m.text, m.label_) for m in doc.spans["mentions"]]
+    assert (towns[0]._.place.country_code, towns[0]._.place.admin1_code) == ("USA", admin1)
+    # The organisation stays one.
+    assert any(m.label_ == "ORG" and m.text.startswith(name) and len(m) > len(towns[0]) for m in doc.spans["mentions"])
+
+
+def test_an_organisation_after_a_preposition_keeps_its_town_to_itself(nlp):
+    # "at Landmark Bank": the preposition is the bank's, and "Landmark" is no town here.
+    doc = nlp("Applications are taken at Landmark Bank in Gainesville, the Hall County office said.")
+    assert not [m for m in doc.spans["mentions"] if m.text == "Landmark" and m.label_ == "GPE"]
+
+
 def test_names_listed_before_a_plural_division_word_are_divisions(nlp):
     found = places(nlp, "Storm warnings cover Cooke, Grayson and Love counties until Friday.")
     for name in ("Cooke", "Grayson", "Love"):

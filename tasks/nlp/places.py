@@ -9,8 +9,9 @@ The `newsflow_places` component runs after `newsflow_entities` and before `newsf
    population, and a name the document also uses in lower case ("bath", "mobile") left alone.
    Names inside larger names count ("the Baghdad government", "Gaza-based", "Louisiana Purchase"),
    and so do an upper-case dateline ("TORRINGTON —"), a place opening a local institution's name
-   ("Carthage Police"), and a lone name the model read as a place that the entity linker made a
-   person's. A speaker ("Taylor said", "according to Taylor") is no place.
+   ("Carthage Police"; a small town only when the document's other places lie around it:
+   "Allendale Woman's Club" in a story of Bergen County), and a lone name the model read as a place
+   that the entity linker made a person's. A speaker ("Taylor said", "according to Taylor") is no place.
    Names listed before a plural division word are divisions ("Cooke, Grayson and Love counties"),
    and a country's bare name the model read as an organisation (a team, a government) is a place.
    Each new mention joins `doc.spans["mentions"]` with a Canonical (`geonames:<id>`).
@@ -25,7 +26,9 @@ The `newsflow_places` component runs after `newsflow_entities` and before `newsf
    it names unambiguously, and nearness to them ("Georgia" beside "Tbilisi" is the country, beside
    "Atlanta" the state). In local news (a document naming mostly small towns and counties) a town
    lying near the readings of the document's other names (co-location) outweighs a famous
-   namesake ("Paris" beside "Henry County": Tennessee). A name
+   namesake ("Paris" beside "Henry County": Tennessee; "Palestine" beside "Anderson County": the
+   Texas town, not the country). A name's context is the document's other names: its own mentions
+   never vote for one of its readings. A name
    that is no place takes the place opening it ("Anderson County Sheriff's Office"); a street or
    building the index does not know stands in the town named after it, else the document's town.
 """
@@ -211,12 +214,13 @@ def _dateline(span: Span, rules: Rules) -> bool:
 
 
 def _evidence(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx: "_Context",
-              local: bool = True) -> bool:
+              local: bool = True, preposition: bool = True) -> bool:
     """Something beside the name says it is a place: a place preposition before it ("in Dublin"),
     a containing place after it ("Dublin, Ga."), or (with `local`) a candidate in the document's
     places (same division, or near one of them)."""
     doc = span.doc
-    if span.start > 0 and doc[span.start - 1].lower_ in rules.place_preps and not _attributed(span, rules):
+    if preposition and span.start > 0 and doc[span.start - 1].lower_ in rules.place_preps \
+            and not _attributed(span, rules):
         return True
     if _container(span, index, rules):
         return True
@@ -345,7 +349,18 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
             name_start -= 1
         if name_start != span.start and doc[span.start - 1].pos_ != "ADP":
             return False
-        return (strong and not (single and first.lower_ in common)) or top_pop >= rules.min_population["embedded"]
+        if (strong and not (single and first.lower_ in common)) or top_pop >= rules.min_population["embedded"]:
+            return True
+        # A town opening the name of a local body is that town when the document's other places
+        # lie around it ("Allendale Woman's Club", "Columbia County Detention Center" in a
+        # story about Augusta): local news names its institutions after the town.
+        # A preposition before the name is the organisation's ("at Landmark Bank"), and a street
+        # or a name's head word is no town ("DeKalb Ave.", "University of ...").
+        after = doc[span.end] if span.end < len(doc) else None
+        return name_start == span.start and not (single and (first.lower_ in common or first.text in surnames)) \
+            and after is not None and after.text not in rules.facility_heads and _capitalised(after) \
+            and top_pop >= rules.min_population["in_context"] \
+            and _evidence(span, records, index, rules, ctx, preposition=False)
     country = any(index.kind[r] in (COUNTRY, CONTINENT) for r in records)
     if single and (first.lower_ in common or first.is_stop) and not country:
         return _evidence(span, records, index, rules, ctx, local=False) and \
@@ -507,7 +522,9 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
     if c is not None and eid.startswith(COUNTRY_ID_PREFIXES[0]) and c.country_code in index.country_record \
             and (span.label_ in ("GPE", "NORP", "LOC") or c.entity_type == "GPE"):
         country = index.country_record[c.country_code]
-        rivals = [r for r in index.lookup(text) if index.kind[r] == ADMIN1] if span.label_ != "NORP" else []
+        # A state of that name ("Georgia"), and in local news a town ("Palestine" beside
+        # "Anderson County": Palestine, Texas) may be meant: context decides among them.
+        rivals = [r for r in index.lookup(text) if index.kind[r] in (ADMIN1, CITY)] if span.label_ != "NORP" else []
         return ([country, *rivals], False) if rivals else ([country], True)
     if span.label_ == "NORP":
         r = index.demonyms.get(fold(text))
@@ -634,8 +651,8 @@ def _inside(index: PlaceIndex, r: int, container: int) -> bool:
 
 @dataclass
 class _Context:
-    """The places a document names, as counts, less one mention's own pick (`own`): built once per
-    round and shared by every mention, instead of once per mention."""
+    """The places a document names, as counts, less the picks of one name's mentions (`own`):
+    built once per round and shared by every mention, instead of once per mention."""
     countries: dict[int, int]
     """country index -> places in it (0: places of no country, continents)."""
     divisions: dict[int, int]
@@ -646,24 +663,24 @@ class _Context:
     local: float = 0.0
     """Share of the places that are small towns and counties: local news, where a small town
     outweighs its famous namesake; a story naming "Washington, New York and Boston" is not."""
-    own: int = -1
+    own: tuple[int, ...] = ()
 
-    def excluding(self, own: int) -> "_Context":
+    def excluding(self, own: tuple[int, ...]) -> "_Context":
         return _Context(self.countries, self.divisions, self.towns, self.total, self.local, own)
 
     def country_share(self, index: PlaceIndex, r: int) -> float:
         c = index.country[r]
         n, total = self.countries.get(c, 0), self.total
-        if self.own >= 0:
+        for o in self.own:
             total -= 1
-            n -= index.country[self.own] == c
+            n -= index.country[o] == c
         return n / total if c and n > 0 else 0.0
 
     def division_count(self, index: PlaceIndex, a1: int) -> int:
         """Places in division a1, the mention's own pick left out."""
         n = self.divisions.get(a1, 0)
-        if self.own >= 0:
-            n -= (self.own if index.kind[self.own] == ADMIN1 else index.admin1[self.own]) == a1
+        for o in self.own:
+            n -= (o if index.kind[o] == ADMIN1 else index.admin1[o]) == a1
         return n
 
     def near(self, index: PlaceIndex, r: int, km: float) -> bool:
@@ -671,7 +688,7 @@ class _Context:
         rules most out without the great-circle arithmetic)."""
         lat, span = index.lat[r], km / KM_PER_DEGREE_LATITUDE
         for a, count in self.towns.items():
-            if a != r and abs(index.lat[a] - lat) < span and (a != self.own or count > 1) \
+            if a != r and abs(index.lat[a] - lat) < span and count > self.own.count(a) \
                     and index.distance_km(a, r) < km:
                 return True
         return False
@@ -773,13 +790,20 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     picks.update({n: found[0] for n, (span, found, fixed) in enumerate(work) if fixed and found})
     support = _co_located(work, index, rules)
     co = rules.weights["co_located"]
+    same_name: dict[str, list[int]] = {}
+    for n, (span, found, fixed) in enumerate(work):
+        same_name.setdefault(fold(_strip_name(span.text)), []).append(n)
+
+    def own_picks(n: int) -> tuple[int, ...]:
+        return tuple(settled[m] for m in same_name[fold(_strip_name(work[n][0].text))] if m in settled)
     for _ in range(2):
         settled = dict(picks)
         whole = _context(index, list(settled.values()))
         for n, (span, found, fixed) in enumerate(work):
             if found:
-                # The context of mention n: the places of the other mentions (never its own guess).
-                ctx, hint = whole.excluding(settled.get(n, -1)), _hint(span, index)
+                # The context of mention n: the places of the other names (never its own guess, nor
+                # that of its name's other mentions: five "Palestine" vote for no reading of it).
+                ctx, hint = whole.excluding(own_picks(n)), _hint(span, index)
                 eid = span.kb_id_ or (span._.canonical.entity_id if span._.canonical else "")
                 meant = _meant_city(found, index, hint) if eid.startswith(rules.city_prefixes) else -1
                 backing = co * ctx.local
