@@ -139,6 +139,23 @@ def test_a_town_opening_a_local_body_is_that_town(nlp, text, name, admin1):
     assert any(m.label_ == "ORG" and m.text.startswith(name) and len(m) > len(towns[0]) for m in doc.spans["mentions"])
 
 
+def test_a_town_the_model_took_for_an_organisation_is_the_town_the_document_names(nlp):
+    # "Torrington firefighters": the model reads an organisation; the document names the town.
+    doc = nlp("Torrington firefighters were called to the fire. The house is on Main Street in Torrington, "
+              "officials said.")
+    towns = [m for m in doc.spans["mentions"] if m.text == "Torrington"]
+    assert [m.label_ for m in towns] == ["GPE", "GPE"], [(m.text, m.label_) for m in doc.spans["mentions"]]
+    assert {(m._.place.country_code, m._.place.admin1_code) for m in towns} == {("USA", "CT")}
+
+
+def test_a_person_named_like_a_town_the_document_names_stays_a_person(nlp):
+    # The town is named once; the man acting in the story is not it.
+    doc = nlp("The shooting happened in Bell, California, on Friday. Tyrise Bell ran from the officer, and Bell "
+              "pulled a gun before the officer tackled Bell.")
+    places_named = [m for m in doc.spans["mentions"] if m.text == "Bell" and m.label_ == "GPE"]
+    assert len(places_named) == 1 and places_named[0].start == 4, [(m.text, m.label_) for m in doc.spans["mentions"]]
+
+
 def test_an_organisation_after_a_preposition_keeps_its_town_to_itself(nlp):
     # "at Landmark Bank": the preposition is the bank's, and "Landmark" is no town here.
     doc = nlp("Applications are taken at Landmark Bank in Gainesville, the Hall County office said.")

@@ -268,6 +268,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
     full_names = {t.text for m in mentions if m.label_ == "PERSON" and len(m) > 1 for t in m}
     new: list[Span] = []
     stop = covered | blocked
+    doubted_spans = {(m.start, m.end) for m in mentions if m.label_ in ("PERSON", "ORG")}
+    doubted: list[tuple[Span, list[int]]] = []
     i = 0
     while i < len(doc):
         w = words[i]
@@ -294,7 +296,30 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
             new.append(mention)
             i = end
         else:
+            if records and (span.start, span.end) in doubted_spans:
+                doubted.append((span, records))
             i += 1
+    # One sense per document: a town's name the model took for a person or an organisation, where
+    # the document also has it as a place, is that place when it modifies a noun as places do
+    # ("the Gainesville sewer system", "Torrington firefighters") or follows a place preposition.
+    # Not as a verb's subject or object ("Bell ran", "beat Ismaili"): a person or a team. Nor a
+    # country's name (a national team), a speaker, a titled person or a person's name in full, nor
+    # an acronym ("NATO"), nor a village's name (a person's more often: "Luther").
+    placed_names = {fold(m.text) for m in new} | {fold(m.text) for m in mentions if m.label_ in rules.place_labels}
+    for span, records in doubted:
+        prev = doc[span.start - 1].text if span.start > 0 else ""
+        root = span.root
+        modifies = root.dep_ in ("compound", "amod", "nmod") and root.head.i >= span.end
+        if fold(span.text) in placed_names and span.text not in full_names and span[0].lower_ not in lower_words \
+                and not span.text.isupper() and max(index.pop[r] for r in records) >= rules.min_population["single_word"] \
+                and (modifies or _evidence(span, records, index, rules, ctx, local=False)) \
+                and fold(prev) not in rules.person_titles and not _attributed(span, rules) \
+                and not any(index.kind[r] in (COUNTRY, CONTINENT) for r in records):
+            best = max(records, key=lambda r: _score(index, r, ctx, rules))
+            p = index.place(best)
+            mention = Span(doc, span.start, span.end, label="GPE", kb_id=f"geonames:{p.geonames_id}")
+            mention._.canonical = Canonical(f"geonames:{p.geonames_id}", p.name, "GPE", p.country_code, None)
+            new.append(mention)
     return new
 
 
