@@ -120,6 +120,19 @@ def test_local_news_places_a_town_named_like_a_country(nlp, text, name, admin1):
     assert {(p.country_code, p.admin1_code, p.feature_class) for p in placed} == {("USA", admin1, "populated place")}
 
 
+@pytest.mark.parametrize("text, name, admin1", [
+    ("Lebanon schedules spring clean-up. The street department at 1301 Lafayette Ave., Lebanon, said trucks "
+     "will run next week. Boone County officials said Lebanon residents may take part.", "Lebanon", "IN"),
+    ("A Harlem woman was charged with robbery. Deputies said she drove back to Harlem from Grovetown on Sunday, "
+     "Columbia County investigators said.", "Harlem", "GA"),
+], ids=["town-in-the-county-named", "village-the-model-read-as-a-region"])
+def test_a_town_lies_in_the_county_and_among_the_towns_the_document_names(nlp, text, name, admin1):
+    # Lebanon, Indiana is the seat of Boone County, Indiana; Harlem, Georgia lies beside Grovetown.
+    placed = places(nlp, text)[name]
+    assert placed and all(p is not None for p in placed), placed
+    assert {(p.country_code, p.admin1_code) for p in placed} == {("USA", admin1)}
+
+
 def test_a_country_named_alone_stays_the_country(nlp):
     placed = places(nlp, "Israel and Lebanon traded fire across the border. Lebanon asked the UN to act.")["Lebanon"]
     assert {p.country_code for p in placed} == {"LBN"}

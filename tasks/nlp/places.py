@@ -576,8 +576,12 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
         found = index.lookup(" ".join(words[1:]))
     if not found and len(span) > 1:
         found = _opening_place(span, index, rules)
-    if span.label_ == "LOC":  # a region, sea or range: never a village of that name
-        found = [r for r in found if index.kind[r] != CITY or index.pop[r] >= rules.min_population["single_word"]]
+    if span.label_ == "LOC" and all(index.kind[r] == CITY and index.pop[r] < rules.min_population["single_word"]
+                                    for r in found):
+        # A region, sea or range the index does not hold ("Caucasus"): never a village of that name.
+        # Where a larger place has the name, the model's LOC is no region ("Harlem"): context
+        # decides among its namesakes, villages too (Harlem, Georgia, beside Grovetown).
+        found = []
     if eid.startswith(COUNTRY_ID_PREFIXES) and c is not None and c.country_code and found:
         found = [r for r in found if index.country_of(r) == c.country_code and index.kind[r] in (COUNTRY, ADMIN1)] \
             or [index.country_record[c.country_code]] if c.country_code in index.country_record else found
@@ -815,6 +819,8 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     picks.update({n: found[0] for n, (span, found, fixed) in enumerate(work) if fixed and found})
     support = _co_located(work, index, rules)
     co = rules.weights["co_located"]
+    nested = _nested(work, index, rules)
+    county_bonus = rules.weights["town_in_named_county"]
     same_name: dict[str, list[int]] = {}
     for n, (span, found, fixed) in enumerate(work):
         same_name.setdefault(fold(_strip_name(span.text)), []).append(n)
@@ -833,11 +839,37 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
                 meant = _meant_city(found, index, hint) if eid.startswith(rules.city_prefixes) else -1
                 backing = co * ctx.local
                 picks[n] = found[0] if len(found) == 1 else max(
-                    found, key=lambda r: _score(index, r, ctx, rules, hint, meant) + backing * support.get(r, 0.0))
+                    found, key=lambda r: _score(index, r, ctx, rules, hint, meant) + backing * support.get(r, 0.0)
+                    + (county_bonus if r in nested else 0.0))
     for n, (span, found, fixed) in enumerate(work):
         r = picks.get(n)
         span._.place = index.place(r) if r is not None and not math.isnan(index.lat[r]) else None
     _place_facilities(work, picks, index, rules)
+
+
+def _nested(work: list[tuple[Span, list[int], bool]], index: PlaceIndex, rules: Rules) -> set[int]:
+    """Readings of two names of which one lies in the other: a town in a county of the other name
+    ("Paris" and "Henry County": Paris, Tennessee, the seat of Henry County, Tennessee), and that
+    county. Whatever the number of namesakes of either, such a pair is rarely chance."""
+    counties: dict[int, str] = {}
+    for span, found, fixed in work:
+        key = fold(_strip_name(span.text))
+        # Only a county named as one ("Henry County"): a bare "Washington" is no county's name.
+        if rules.division_words.get(key.rsplit(" ", 1)[-1]) != "county":
+            continue
+        for r in found:
+            if index.kind[r] == ADMIN2:
+                counties.setdefault(r, key)
+    if not counties:
+        return set()
+    out: set[int] = set()
+    for span, found, fixed in work:
+        key = fold(_strip_name(span.text))
+        for r in found:
+            county = index.admin2[r] if index.kind[r] == CITY else -1
+            if county >= 0 and counties.get(county, key) != key:
+                out.update((r, county))
+    return out
 
 
 def _co_located(work: list[tuple[Span, list[int], bool]], index: PlaceIndex, rules: Rules) -> dict[int, float]:
