@@ -133,6 +133,17 @@ def test_a_town_lies_in_the_county_and_among_the_towns_the_document_names(nlp, t
     assert {(p.country_code, p.admin1_code) for p in placed} == {("USA", admin1)}
 
 
+def test_a_compass_word_places_a_name_by_the_rest_of_it(nlp):
+    # Some countries call divisions "East" or "West": "East Oxford" is a part of Oxford, not of
+    # Rwanda's Eastern Province, and "the West" is no place on the map.
+    found = places(nlp, "The surgery in Manzil Way, East Oxford, backed the idea. Diplomats are being expelled "
+                        "from both the West and Russia in the dispute.")
+    oxford = found["East Oxford"][0]
+    assert oxford is not None and (oxford.name, oxford.feature_class) == ("Oxford", "populated place"), oxford
+    assert all(p is None for p in found.get("West", [])), found["West"]
+    assert found["Russia"][0].country_code == "RUS"
+
+
 def test_a_country_named_alone_stays_the_country(nlp):
     placed = places(nlp, "Israel and Lebanon traded fire across the border. Lebanon asked the UN to act.")["Lebanon"]
     assert {p.country_code for p in placed} == {"LBN"}

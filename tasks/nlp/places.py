@@ -83,6 +83,9 @@ class Rules:
     placed_labels: frozenset[str]
     """Labels of mentions that take their town's place when the index does not know them (streets, buildings)."""
     state_abbreviations: dict[str, str]
+    compass_words: frozenset[str]
+    """Words that place a name relative to the rest of it ("East Oxford", "West Africa"): alone, no
+    place (though some countries call divisions so: "South", "West")."""
     min_population: dict[str, int]
     weights: dict
 
@@ -99,7 +102,8 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
                       frozenset(d["speech_verbs"]), tuple(tuple(p.lower().split()) for p in d["attribution_phrases"]),
                       tuple(d["gazetteer_city_prefixes"]), bool(d["demonyms_as_places"]),
                       frozenset(w.lower() for w in d["state_institutions"]), frozenset(d["placed_in_town_labels"]),
-                      {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()}, dict(d["min_population"]),
+                      {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()},
+                      frozenset(w.lower() for w in d["compass_words"]), dict(d["min_population"]),
                       dict(d["weights"]))
         for kind in d["division_words"].values():
             if kind not in _KIND_OF_WORD:
@@ -336,6 +340,8 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
     single = len(span) == 1
     if single and first.lower_ in lower_words:
         return False  # the document uses the word in lower case: a common word here
+    if single and first.lower_ in rules.compass_words and _stands_alone(span):
+        return False  # "the West", "the North's": no division of that name (see candidates)
     strong = any(index.kind[r] in (COUNTRY, ADMIN1, CONTINENT) and index.pop[r] >= rules.min_population["division"]
                  for r in records)
     top_pop = max(index.pop[r] for r in records)
@@ -557,6 +563,8 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
     found = index.lookup(text.rstrip("."))
     key = fold(text)
     words = key.split()
+    if key in rules.compass_words:
+        return [], False
     if len(words) > 1 and words[-1] in rules.division_words:
         kinds = _KIND_OF_WORD[rules.division_words[words[-1]]]
         found = [r for r in found if index.kind[r] in kinds] or found or \
@@ -615,6 +623,11 @@ def _opening_place(span: Span, index: PlaceIndex, rules: Rules) -> list[int]:
     stands in that place. Longest opening first; a single word only when it is a division or a
     town of some size, since many names open with a village's name by chance."""
     words = [t.text for t in span]
+    if len(span) > 1 and span[0].lower_ in rules.compass_words:
+        # "East Oxford", "South St. Paul", "West Africa": the place the rest names, not a
+        # division some country calls "East".
+        rest = span[1:]
+        return index.lookup(rest.text.rstrip(".")) or _opening_place(rest, index, rules)
     for n in range(len(words) - 1, 0, -1):
         if not _capitalised(span[n - 1]):
             continue
