@@ -12,8 +12,10 @@ The `newsflow_places` component runs after `newsflow_entities` and before `newsf
    ("Carthage Police"; a small town only when the document's other places lie around it:
    "Allendale Woman's Club" in a story of Bergen County), and a lone name the model read as a place
    that the entity linker made a person's. A speaker ("Taylor said", "according to Taylor") is no place.
-   Names listed before a plural division word are divisions ("Cooke, Grayson and Love counties"),
-   and a country's bare name the model read as an organisation (a team, a government) is a place.
+   Names listed before a plural division word are divisions ("Cooke, Grayson and Love counties"). A
+   town's name the model took for a person or an organisation is the town where the document also
+   names it as a place and it modifies a noun ("Torrington firefighters"); a country's bare name
+   the model read as an organisation (a national team) stays what the entity linker made it.
    Each new mention joins `doc.spans["mentions"]` with a Canonical (`geonames:<id>`).
    With `demonyms_as_places`, a demonym resolved to a country, a continent or a large division
    ("Iraqi", "European", "Iowans", and "Russian" opening "the Russian government") is a mention of
