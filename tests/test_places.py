@@ -69,6 +69,16 @@ def test_datelines_and_local_institutions_name_their_place(nlp, text, name, coun
     assert found[name][0].country_code == country
 
 
+def test_the_town_of_a_name_is_a_place_whatever_the_model_took_it_for(nlp):
+    # "the village of Flumeri" (read as a nationality), "the coastal town of Izmir" (as a person).
+    found = places(nlp, "He was born in the small village of Flumeri in southern Italy in 1936. Brunson was "
+                        "detained in the coastal town of Izmir, where he had lived for two decades.")
+    for name, country in (("Flumeri", "ITA"), ("Izmir", "TUR")):
+        assert name in found and found[name][0] is not None, (name, found)
+        assert (found[name][0].country_code, found[name][0].feature_class) == (country, "populated place")
+    assert "Brunson" not in found
+
+
 def test_a_speaker_is_no_place(nlp):
     found = places(nlp, "The road was closed overnight, Taylor said. The driver fled, according to Taylor.")
     assert "Taylor" not in found, found

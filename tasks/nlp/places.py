@@ -230,6 +230,9 @@ def _evidence(span: Span, records: list[int], index: PlaceIndex, rules: Rules, c
         return True
     if _container(span, index, rules):
         return True
+    if span.start > 1 and doc[span.start - 1].lower_ == "of" \
+            and _division_word(doc[span.start - 2].lower_, rules) is not None:
+        return True  # "the coastal town of Izmir", "the villages of Nuli": a place by apposition
     if not local:
         return False
     for r in records:
@@ -409,6 +412,13 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
             (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
     return top_pop >= rules.min_population["multi_word"] or \
         (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
+
+
+def _division_word(word: str, rules: Rules) -> str | None:
+    """The division word ("town") a word is, singular or plural ("villages"), or None."""
+    if word in rules.division_words:
+        return word
+    return next((w for w in rules.division_words if _plural(w) == word), None) if word.endswith("s") else None
 
 
 def _plural(word: str) -> str:
