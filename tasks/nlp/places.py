@@ -314,7 +314,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
     # Not as a verb's subject or object ("Bell ran", "beat Ismaili"): a person or a team. Nor a
     # country's name (a national team), a speaker, a titled person or a person's name in full, nor
     # an acronym ("NATO"), nor a village's name (a person's more often: "Luther").
-    placed_names = {fold(m.text) for m in new} | {fold(m.text) for m in mentions if m.label_ in rules.place_labels}
+    placed_names = ({fold(m.text) for m in new} | {fold(m.text) for m in mentions if m.label_ in rules.place_labels}) \
+        if doubted else set()
     for span, records in doubted:
         prev = doc[span.start - 1].text if span.start > 0 else ""
         root = span.root
@@ -844,14 +845,19 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     picks.update({n: found[0] for n, (span, found, fixed) in enumerate(work) if fixed and found})
     support = _co_located(work, index, rules)
     co = rules.weights["co_located"]
-    nested = _nested(work, index, rules)
+    keys = [fold(_strip_name(span.text)) for span, found, fixed in work]
+    nested = _nested(work, keys, index, rules)
     county_bonus = rules.weights["town_in_named_county"]
     same_name: dict[str, list[int]] = {}
-    for n, (span, found, fixed) in enumerate(work):
-        same_name.setdefault(fold(_strip_name(span.text)), []).append(n)
+    for n, key in enumerate(keys):
+        same_name.setdefault(key, []).append(n)
+    members = [()] * len(work)
+    for group in same_name.values():
+        for n in group:
+            members[n] = group
 
     def own_picks(n: int) -> tuple[int, ...]:
-        return tuple(settled[m] for m in same_name[fold(_strip_name(work[n][0].text))] if m in settled)
+        return tuple(settled[m] for m in members[n] if m in settled)
     for _ in range(2):
         settled = dict(picks)
         whole = _context(index, list(settled.values()))
@@ -872,13 +878,12 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     _place_facilities(work, picks, index, rules)
 
 
-def _nested(work: list[tuple[Span, list[int], bool]], index: PlaceIndex, rules: Rules) -> set[int]:
+def _nested(work: list[tuple[Span, list[int], bool]], keys: list[str], index: PlaceIndex, rules: Rules) -> set[int]:
     """Readings of two names of which one lies in the other: a town in a county of the other name
     ("Paris" and "Henry County": Paris, Tennessee, the seat of Henry County, Tennessee), and that
     county. Whatever the number of namesakes of either, such a pair is rarely chance."""
     counties: dict[int, str] = {}
-    for span, found, fixed in work:
-        key = fold(_strip_name(span.text))
+    for (span, found, fixed), key in zip(work, keys):
         # Only a county named as one ("Henry County"): a bare "Washington" is no county's name.
         if rules.division_words.get(key.rsplit(" ", 1)[-1]) != "county":
             continue
@@ -888,8 +893,7 @@ def _nested(work: list[tuple[Span, list[int], bool]], index: PlaceIndex, rules: 
     if not counties:
         return set()
     out: set[int] = set()
-    for span, found, fixed in work:
-        key = fold(_strip_name(span.text))
+    for (span, found, fixed), key in zip(work, keys):
         for r in found:
             county = index.admin2[r] if index.kind[r] == CITY else -1
             if county >= 0 and counties.get(county, key) != key:
