@@ -69,6 +69,16 @@ def test_datelines_and_local_institutions_name_their_place(nlp, text, name, coun
     assert found[name][0].country_code == country
 
 
+def test_the_town_of_a_name_is_a_place_whatever_the_model_took_it_for(nlp):
+    # "the village of Flumeri" (read as a nationality), "the coastal town of Izmir" (as a person).
+    found = places(nlp, "He was born in the small village of Flumeri in southern Italy in 1936. Brunson was "
+                        "detained in the coastal town of Izmir, where he had lived for two decades.")
+    for name, country in (("Flumeri", "ITA"), ("Izmir", "TUR")):
+        assert name in found and found[name][0] is not None, (name, found)
+        assert (found[name][0].country_code, found[name][0].feature_class) == (country, "populated place")
+    assert "Brunson" not in found
+
+
 def test_a_speaker_is_no_place(nlp):
     found = places(nlp, "The road was closed overnight, Taylor said. The driver fled, according to Taylor.")
     assert "Taylor" not in found, found
@@ -105,6 +115,85 @@ def test_local_news_places_a_town_among_its_neighbours(nlp):
     paris = found["Paris"][0]
     assert (paris.country_code, paris.admin1_code) == ("USA", "TN"), paris
     assert found["Henry County"][0].admin1_code == "TN"
+
+
+@pytest.mark.parametrize("text, name, admin1", [
+    ("A Palestine man was arrested Friday. Anderson County deputies said he fled from Elkhart toward "
+     "Palestine before he was stopped in Freestone County.", "Palestine", "TX"),
+    ("The Lebanon council met Tuesday. Boone County commissioners and Zionsville officials said Lebanon "
+     "would widen the road.", "Lebanon", "IN"),
+], ids=["palestine-texas", "lebanon-indiana"])
+def test_local_news_places_a_town_named_like_a_country(nlp, text, name, admin1):
+    # The country is the reading alone; among a county's towns the name is its town, every time.
+    placed = places(nlp, text)[name]
+    assert len(placed) == 2 and all(p is not None for p in placed), placed
+    assert {(p.country_code, p.admin1_code, p.feature_class) for p in placed} == {("USA", admin1, "populated place")}
+
+
+@pytest.mark.parametrize("text, name, admin1", [
+    ("Lebanon schedules spring clean-up. The street department at 1301 Lafayette Ave., Lebanon, said trucks "
+     "will run next week. Boone County officials said Lebanon residents may take part.", "Lebanon", "IN"),
+    ("A Harlem woman was charged with robbery. Deputies said she drove back to Harlem from Grovetown on Sunday, "
+     "Columbia County investigators said.", "Harlem", "GA"),
+], ids=["town-in-the-county-named", "village-the-model-read-as-a-region"])
+def test_a_town_lies_in_the_county_and_among_the_towns_the_document_names(nlp, text, name, admin1):
+    # Lebanon, Indiana is the seat of Boone County, Indiana; Harlem, Georgia lies beside Grovetown.
+    placed = places(nlp, text)[name]
+    assert placed and all(p is not None for p in placed), placed
+    assert {(p.country_code, p.admin1_code) for p in placed} == {("USA", admin1)}
+
+
+def test_a_compass_word_places_a_name_by_the_rest_of_it(nlp):
+    # Some countries call divisions "East" or "West": "East Oxford" is a part of Oxford, not of
+    # Rwanda's Eastern Province, and "the West" is no place on the map.
+    found = places(nlp, "The surgery in Manzil Way, East Oxford, backed the idea. Diplomats are being expelled "
+                        "from both the West and Russia in the dispute.")
+    oxford = found["East Oxford"][0]
+    assert oxford is not None and (oxford.name, oxford.feature_class) == ("Oxford", "populated place"), oxford
+    assert all(p is None for p in found.get("West", [])), found["West"]
+    assert found["Russia"][0].country_code == "RUS"
+
+
+def test_a_country_named_alone_stays_the_country(nlp):
+    placed = places(nlp, "Israel and Lebanon traded fire across the border. Lebanon asked the UN to act.")["Lebanon"]
+    assert {p.country_code for p in placed} == {"LBN"}
+
+
+@pytest.mark.parametrize("text, name, admin1", [
+    ("The Allendale Woman's Club will hold its fashion show in Ramsey, Bergen County, on Friday.", "Allendale", "NJ"),
+    ("Members of the Henderson County Commissioners Court met in Athens, Texas, on Monday.", "Henderson County", "TX"),
+], ids=["town-opens-a-club", "county-opens-a-court"])
+def test_a_town_opening_a_local_body_is_that_town(nlp, text, name, admin1):
+    # A small town (no famous one) opening an organisation's name, among the places around it.
+    doc = nlp(text)
+    towns = [m for m in doc.spans["mentions"] if m.text == name and m.label_ == "GPE"]
+    assert towns and towns[0]._.place is not None, [(m.text, m.label_) for m in doc.spans["mentions"]]
+    assert (towns[0]._.place.country_code, towns[0]._.place.admin1_code) == ("USA", admin1)
+    # The organisation stays one.
+    assert any(m.label_ == "ORG" and m.text.startswith(name) and len(m) > len(towns[0]) for m in doc.spans["mentions"])
+
+
+def test_a_town_the_model_took_for_an_organisation_is_the_town_the_document_names(nlp):
+    # "Torrington firefighters": the model reads an organisation; the document names the town.
+    doc = nlp("Torrington firefighters were called to the fire. The house is on Main Street in Torrington, "
+              "officials said.")
+    towns = [m for m in doc.spans["mentions"] if m.text == "Torrington"]
+    assert [m.label_ for m in towns] == ["GPE", "GPE"], [(m.text, m.label_) for m in doc.spans["mentions"]]
+    assert {(m._.place.country_code, m._.place.admin1_code) for m in towns} == {("USA", "CT")}
+
+
+def test_a_person_named_like_a_town_the_document_names_stays_a_person(nlp):
+    # The town is named once; the man acting in the story is not it.
+    doc = nlp("The shooting happened in Bell, California, on Friday. Tyrise Bell ran from the officer, and Bell "
+              "pulled a gun before the officer tackled Bell.")
+    places_named = [m for m in doc.spans["mentions"] if m.text == "Bell" and m.label_ == "GPE"]
+    assert len(places_named) == 1 and places_named[0].start == 4, [(m.text, m.label_) for m in doc.spans["mentions"]]
+
+
+def test_an_organisation_after_a_preposition_keeps_its_town_to_itself(nlp):
+    # "at Landmark Bank": the preposition is the bank's, and "Landmark" is no town here.
+    doc = nlp("Applications are taken at Landmark Bank in Gainesville, the Hall County office said.")
+    assert not [m for m in doc.spans["mentions"] if m.text == "Landmark" and m.label_ == "GPE"]
 
 
 def test_names_listed_before_a_plural_division_word_are_divisions(nlp):

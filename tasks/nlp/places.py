@@ -9,10 +9,13 @@ The `newsflow_places` component runs after `newsflow_entities` and before `newsf
    population, and a name the document also uses in lower case ("bath", "mobile") left alone.
    Names inside larger names count ("the Baghdad government", "Gaza-based", "Louisiana Purchase"),
    and so do an upper-case dateline ("TORRINGTON —"), a place opening a local institution's name
-   ("Carthage Police"), and a lone name the model read as a place that the entity linker made a
-   person's. A speaker ("Taylor said", "according to Taylor") is no place.
-   Names listed before a plural division word are divisions ("Cooke, Grayson and Love counties"),
-   and a country's bare name the model read as an organisation (a team, a government) is a place.
+   ("Carthage Police"; a small town only when the document's other places lie around it:
+   "Allendale Woman's Club" in a story of Bergen County), and a lone name the model read as a place
+   that the entity linker made a person's. A speaker ("Taylor said", "according to Taylor") is no place.
+   Names listed before a plural division word are divisions ("Cooke, Grayson and Love counties"). A
+   town's name the model took for a person or an organisation is the town where the document also
+   names it as a place and it modifies a noun ("Torrington firefighters"); a country's bare name
+   the model read as an organisation (a national team) stays what the entity linker made it.
    Each new mention joins `doc.spans["mentions"]` with a Canonical (`geonames:<id>`).
    With `demonyms_as_places`, a demonym resolved to a country, a continent or a large division
    ("Iraqi", "European", "Iowans", and "Russian" opening "the Russian government") is a mention of
@@ -25,7 +28,9 @@ The `newsflow_places` component runs after `newsflow_entities` and before `newsf
    it names unambiguously, and nearness to them ("Georgia" beside "Tbilisi" is the country, beside
    "Atlanta" the state). In local news (a document naming mostly small towns and counties) a town
    lying near the readings of the document's other names (co-location) outweighs a famous
-   namesake ("Paris" beside "Henry County": Tennessee). A name
+   namesake ("Paris" beside "Henry County": Tennessee; "Palestine" beside "Anderson County": the
+   Texas town, not the country). A name's context is the document's other names: its own mentions
+   never vote for one of its readings. A name
    that is no place takes the place opening it ("Anderson County Sheriff's Office"); a street or
    building the index does not know stands in the town named after it, else the document's town.
 """
@@ -80,6 +85,9 @@ class Rules:
     placed_labels: frozenset[str]
     """Labels of mentions that take their town's place when the index does not know them (streets, buildings)."""
     state_abbreviations: dict[str, str]
+    compass_words: frozenset[str]
+    """Words that place a name relative to the rest of it ("East Oxford", "West Africa"): alone, no
+    place (though some countries call divisions so: "South", "West")."""
     min_population: dict[str, int]
     weights: dict
 
@@ -96,7 +104,8 @@ def load_rules(path: Path = RULES_PATH) -> Rules:
                       frozenset(d["speech_verbs"]), tuple(tuple(p.lower().split()) for p in d["attribution_phrases"]),
                       tuple(d["gazetteer_city_prefixes"]), bool(d["demonyms_as_places"]),
                       frozenset(w.lower() for w in d["state_institutions"]), frozenset(d["placed_in_town_labels"]),
-                      {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()}, dict(d["min_population"]),
+                      {k.replace(" ", ""): v for k, v in d["us_state_abbreviations"].items()},
+                      frozenset(w.lower() for w in d["compass_words"]), dict(d["min_population"]),
                       dict(d["weights"]))
         for kind in d["division_words"].values():
             if kind not in _KIND_OF_WORD:
@@ -211,15 +220,19 @@ def _dateline(span: Span, rules: Rules) -> bool:
 
 
 def _evidence(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx: "_Context",
-              local: bool = True) -> bool:
+              local: bool = True, preposition: bool = True) -> bool:
     """Something beside the name says it is a place: a place preposition before it ("in Dublin"),
     a containing place after it ("Dublin, Ga."), or (with `local`) a candidate in the document's
     places (same division, or near one of them)."""
     doc = span.doc
-    if span.start > 0 and doc[span.start - 1].lower_ in rules.place_preps and not _attributed(span, rules):
+    if preposition and span.start > 0 and doc[span.start - 1].lower_ in rules.place_preps \
+            and not _attributed(span, rules):
         return True
     if _container(span, index, rules):
         return True
+    if span.start > 1 and doc[span.start - 1].lower_ == "of" \
+            and _division_word(doc[span.start - 2].lower_, rules) is not None:
+        return True  # "the coastal town of Izmir", "the villages of Nuli": a place by apposition
     if not local:
         return False
     for r in records:
@@ -264,6 +277,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
     full_names = {t.text for m in mentions if m.label_ == "PERSON" and len(m) > 1 for t in m}
     new: list[Span] = []
     stop = covered | blocked
+    doubted_spans = {(m.start, m.end) for m in mentions if m.label_ in ("PERSON", "ORG")}
+    doubted: list[tuple[Span, list[int]]] = []
     i = 0
     while i < len(doc):
         w = words[i]
@@ -290,7 +305,31 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
             new.append(mention)
             i = end
         else:
+            if records and (span.start, span.end) in doubted_spans:
+                doubted.append((span, records))
             i += 1
+    # One sense per document: a town's name the model took for a person or an organisation, where
+    # the document also has it as a place, is that place when it modifies a noun as places do
+    # ("the Gainesville sewer system", "Torrington firefighters") or follows a place preposition.
+    # Not as a verb's subject or object ("Bell ran", "beat Ismaili"): a person or a team. Nor a
+    # country's name (a national team), a speaker, a titled person or a person's name in full, nor
+    # an acronym ("NATO"), nor a village's name (a person's more often: "Luther").
+    placed_names = ({fold(m.text) for m in new} | {fold(m.text) for m in mentions if m.label_ in rules.place_labels}) \
+        if doubted else set()
+    for span, records in doubted:
+        prev = doc[span.start - 1].text if span.start > 0 else ""
+        root = span.root
+        modifies = root.dep_ in ("compound", "amod", "nmod") and root.head.i >= span.end
+        if fold(span.text) in placed_names and span.text not in full_names and span[0].lower_ not in lower_words \
+                and not span.text.isupper() and max(index.pop[r] for r in records) >= rules.min_population["single_word"] \
+                and (modifies or _evidence(span, records, index, rules, ctx, local=False)) \
+                and fold(prev) not in rules.person_titles and not _attributed(span, rules) \
+                and not any(index.kind[r] in (COUNTRY, CONTINENT) for r in records):
+            best = max(records, key=lambda r: _score(index, r, ctx, rules))
+            p = index.place(best)
+            mention = Span(doc, span.start, span.end, label="GPE", kb_id=f"geonames:{p.geonames_id}")
+            mention._.canonical = Canonical(f"geonames:{p.geonames_id}", p.name, "GPE", p.country_code, None)
+            new.append(mention)
     return new
 
 
@@ -307,6 +346,8 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
     single = len(span) == 1
     if single and first.lower_ in lower_words:
         return False  # the document uses the word in lower case: a common word here
+    if single and first.lower_ in rules.compass_words and _stands_alone(span):
+        return False  # "the West", "the North's": no division of that name (see candidates)
     strong = any(index.kind[r] in (COUNTRY, ADMIN1, CONTINENT) and index.pop[r] >= rules.min_population["division"]
                  for r in records)
     top_pop = max(index.pop[r] for r in records)
@@ -345,7 +386,18 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
             name_start -= 1
         if name_start != span.start and doc[span.start - 1].pos_ != "ADP":
             return False
-        return (strong and not (single and first.lower_ in common)) or top_pop >= rules.min_population["embedded"]
+        if (strong and not (single and first.lower_ in common)) or top_pop >= rules.min_population["embedded"]:
+            return True
+        # A town opening the name of a local body is that town when the document's other places
+        # lie around it ("Allendale Woman's Club", "Columbia County Detention Center" in a
+        # story about Augusta): local news names its institutions after the town.
+        # A preposition before the name is the organisation's ("at Landmark Bank"), and a street
+        # or a name's head word is no town ("DeKalb Ave.", "University of ...").
+        after = doc[span.end] if span.end < len(doc) else None
+        return name_start == span.start and not (single and (first.lower_ in common or first.text in surnames)) \
+            and after is not None and after.text not in rules.facility_heads and _capitalised(after) \
+            and top_pop >= rules.min_population["in_context"] \
+            and _evidence(span, records, index, rules, ctx, preposition=False)
     country = any(index.kind[r] in (COUNTRY, CONTINENT) for r in records)
     if single and (first.lower_ in common or first.is_stop) and not country:
         return _evidence(span, records, index, rules, ctx, local=False) and \
@@ -361,6 +413,13 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
             (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
     return top_pop >= rules.min_population["multi_word"] or \
         (top_pop >= rules.min_population["in_context"] and _evidence(span, records, index, rules, ctx))
+
+
+def _division_word(word: str, rules: Rules) -> str | None:
+    """The division word ("town") a word is, singular or plural ("villages"), or None."""
+    if word in rules.division_words:
+        return word
+    return next((w for w in rules.division_words if _plural(w) == word), None) if word.endswith("s") else None
 
 
 def _plural(word: str) -> str:
@@ -507,7 +566,9 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
     if c is not None and eid.startswith(COUNTRY_ID_PREFIXES[0]) and c.country_code in index.country_record \
             and (span.label_ in ("GPE", "NORP", "LOC") or c.entity_type == "GPE"):
         country = index.country_record[c.country_code]
-        rivals = [r for r in index.lookup(text) if index.kind[r] == ADMIN1] if span.label_ != "NORP" else []
+        # A state of that name ("Georgia"), and in local news a town ("Palestine" beside
+        # "Anderson County": Palestine, Texas) may be meant: context decides among them.
+        rivals = [r for r in index.lookup(text) if index.kind[r] in (ADMIN1, CITY)] if span.label_ != "NORP" else []
         return ([country, *rivals], False) if rivals else ([country], True)
     if span.label_ == "NORP":
         r = index.demonyms.get(fold(text))
@@ -515,6 +576,8 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
     found = index.lookup(text.rstrip("."))
     key = fold(text)
     words = key.split()
+    if key in rules.compass_words:
+        return [], False
     if len(words) > 1 and words[-1] in rules.division_words:
         kinds = _KIND_OF_WORD[rules.division_words[words[-1]]]
         found = [r for r in found if index.kind[r] in kinds] or found or \
@@ -534,8 +597,12 @@ def candidates(span: Span, index: PlaceIndex, rules: Rules) -> tuple[list[int], 
         found = index.lookup(" ".join(words[1:]))
     if not found and len(span) > 1:
         found = _opening_place(span, index, rules)
-    if span.label_ == "LOC":  # a region, sea or range: never a village of that name
-        found = [r for r in found if index.kind[r] != CITY or index.pop[r] >= rules.min_population["single_word"]]
+    if span.label_ == "LOC" and all(index.kind[r] == CITY and index.pop[r] < rules.min_population["single_word"]
+                                    for r in found):
+        # A region, sea or range the index does not hold ("Caucasus"): never a village of that name.
+        # Where a larger place has the name, the model's LOC is no region ("Harlem"): context
+        # decides among its namesakes, villages too (Harlem, Georgia, beside Grovetown).
+        found = []
     if eid.startswith(COUNTRY_ID_PREFIXES) and c is not None and c.country_code and found:
         found = [r for r in found if index.country_of(r) == c.country_code and index.kind[r] in (COUNTRY, ADMIN1)] \
             or [index.country_record[c.country_code]] if c.country_code in index.country_record else found
@@ -569,6 +636,11 @@ def _opening_place(span: Span, index: PlaceIndex, rules: Rules) -> list[int]:
     stands in that place. Longest opening first; a single word only when it is a division or a
     town of some size, since many names open with a village's name by chance."""
     words = [t.text for t in span]
+    if len(span) > 1 and span[0].lower_ in rules.compass_words:
+        # "East Oxford", "South St. Paul", "West Africa": the place the rest names, not a
+        # division some country calls "East".
+        rest = span[1:]
+        return index.lookup(rest.text.rstrip(".")) or _opening_place(rest, index, rules)
     for n in range(len(words) - 1, 0, -1):
         if not _capitalised(span[n - 1]):
             continue
@@ -634,8 +706,8 @@ def _inside(index: PlaceIndex, r: int, container: int) -> bool:
 
 @dataclass
 class _Context:
-    """The places a document names, as counts, less one mention's own pick (`own`): built once per
-    round and shared by every mention, instead of once per mention."""
+    """The places a document names, as counts, less the picks of one name's mentions (`own`):
+    built once per round and shared by every mention, instead of once per mention."""
     countries: dict[int, int]
     """country index -> places in it (0: places of no country, continents)."""
     divisions: dict[int, int]
@@ -646,24 +718,24 @@ class _Context:
     local: float = 0.0
     """Share of the places that are small towns and counties: local news, where a small town
     outweighs its famous namesake; a story naming "Washington, New York and Boston" is not."""
-    own: int = -1
+    own: tuple[int, ...] = ()
 
-    def excluding(self, own: int) -> "_Context":
+    def excluding(self, own: tuple[int, ...]) -> "_Context":
         return _Context(self.countries, self.divisions, self.towns, self.total, self.local, own)
 
     def country_share(self, index: PlaceIndex, r: int) -> float:
         c = index.country[r]
         n, total = self.countries.get(c, 0), self.total
-        if self.own >= 0:
+        for o in self.own:
             total -= 1
-            n -= index.country[self.own] == c
+            n -= index.country[o] == c
         return n / total if c and n > 0 else 0.0
 
     def division_count(self, index: PlaceIndex, a1: int) -> int:
         """Places in division a1, the mention's own pick left out."""
         n = self.divisions.get(a1, 0)
-        if self.own >= 0:
-            n -= (self.own if index.kind[self.own] == ADMIN1 else index.admin1[self.own]) == a1
+        for o in self.own:
+            n -= (o if index.kind[o] == ADMIN1 else index.admin1[o]) == a1
         return n
 
     def near(self, index: PlaceIndex, r: int, km: float) -> bool:
@@ -671,7 +743,7 @@ class _Context:
         rules most out without the great-circle arithmetic)."""
         lat, span = index.lat[r], km / KM_PER_DEGREE_LATITUDE
         for a, count in self.towns.items():
-            if a != r and abs(index.lat[a] - lat) < span and (a != self.own or count > 1) \
+            if a != r and abs(index.lat[a] - lat) < span and count > self.own.count(a) \
                     and index.distance_km(a, r) < km:
                 return True
         return False
@@ -773,22 +845,60 @@ def resolve(mentions: list[Span], index: PlaceIndex, rules: Rules) -> None:
     picks.update({n: found[0] for n, (span, found, fixed) in enumerate(work) if fixed and found})
     support = _co_located(work, index, rules)
     co = rules.weights["co_located"]
+    keys = [fold(_strip_name(span.text)) for span, found, fixed in work]
+    nested = _nested(work, keys, index, rules)
+    county_bonus = rules.weights["town_in_named_county"]
+    same_name: dict[str, list[int]] = {}
+    for n, key in enumerate(keys):
+        same_name.setdefault(key, []).append(n)
+    members = [()] * len(work)
+    for group in same_name.values():
+        for n in group:
+            members[n] = group
+
+    def own_picks(n: int) -> tuple[int, ...]:
+        return tuple(settled[m] for m in members[n] if m in settled)
     for _ in range(2):
         settled = dict(picks)
         whole = _context(index, list(settled.values()))
         for n, (span, found, fixed) in enumerate(work):
             if found:
-                # The context of mention n: the places of the other mentions (never its own guess).
-                ctx, hint = whole.excluding(settled.get(n, -1)), _hint(span, index)
+                # The context of mention n: the places of the other names (never its own guess, nor
+                # that of its name's other mentions: five "Palestine" vote for no reading of it).
+                ctx, hint = whole.excluding(own_picks(n)), _hint(span, index)
                 eid = span.kb_id_ or (span._.canonical.entity_id if span._.canonical else "")
                 meant = _meant_city(found, index, hint) if eid.startswith(rules.city_prefixes) else -1
                 backing = co * ctx.local
                 picks[n] = found[0] if len(found) == 1 else max(
-                    found, key=lambda r: _score(index, r, ctx, rules, hint, meant) + backing * support.get(r, 0.0))
+                    found, key=lambda r: _score(index, r, ctx, rules, hint, meant) + backing * support.get(r, 0.0)
+                    + (county_bonus if r in nested else 0.0))
     for n, (span, found, fixed) in enumerate(work):
         r = picks.get(n)
         span._.place = index.place(r) if r is not None and not math.isnan(index.lat[r]) else None
     _place_facilities(work, picks, index, rules)
+
+
+def _nested(work: list[tuple[Span, list[int], bool]], keys: list[str], index: PlaceIndex, rules: Rules) -> set[int]:
+    """Readings of two names of which one lies in the other: a town in a county of the other name
+    ("Paris" and "Henry County": Paris, Tennessee, the seat of Henry County, Tennessee), and that
+    county. Whatever the number of namesakes of either, such a pair is rarely chance."""
+    counties: dict[int, str] = {}
+    for (span, found, fixed), key in zip(work, keys):
+        # Only a county named as one ("Henry County"): a bare "Washington" is no county's name.
+        if rules.division_words.get(key.rsplit(" ", 1)[-1]) != "county":
+            continue
+        for r in found:
+            if index.kind[r] == ADMIN2:
+                counties.setdefault(r, key)
+    if not counties:
+        return set()
+    out: set[int] = set()
+    for (span, found, fixed), key in zip(work, keys):
+        for r in found:
+            county = index.admin2[r] if index.kind[r] == CITY else -1
+            if county >= 0 and counties.get(county, key) != key:
+                out.update((r, county))
+    return out
 
 
 def _co_located(work: list[tuple[Span, list[int], bool]], index: PlaceIndex, rules: Rules) -> dict[int, float]:
