@@ -597,11 +597,15 @@ def _options(version: bool = typer.Option(False, "--version", callback=_version,
 
 
 def main() -> None:
+    from flows.leave import leave
+
     try:
         app()
     except KeyboardInterrupt:
         console.print("interrupted")
-        sys.exit(130)
+        leave(130)
+    except SystemExit as exc:
+        leave(exc.code)
 
 
 if __name__ == "__main__":

@@ -193,6 +193,30 @@ def test_a_killed_run_leaves_no_prefect_server_behind(tmp_path):
     assert not alive, f"left behind: {[p.cmdline() for p in alive]}"
 
 
+@needs_gold
+def test_a_finished_run_stops_what_it_started_and_prints_everything(tmp_path):
+    # The command ends without Python's module teardown (flows/leave.py): the server, the
+    # analysis workers and their forkserver must still be stopped, and the last lines printed.
+    seeds = tmp_path / "seeds"
+    write_corpus(10, seeds, GOLD)
+    exe = Path(sys.executable).with_name("newsflow")
+    proc = subprocess.Popen([str(exe), "run", str(seeds), "-w", str(tmp_path / "wh.duckdb"), "--settle-seconds", "0",
+                             "--n-process", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started: dict[int, psutil.Process] = {}
+    while proc.poll() is None:
+        try:
+            started.update({c.pid: c for c in psutil.Process(proc.pid).children(recursive=True)})
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.2)
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err
+    assert "articles loaded" in out and out.rstrip().splitlines()[-1].startswith("report: ")
+    assert len(started) >= 3, "expected the API server and two workers"
+    _gone, alive = psutil.wait_procs(list(started.values()), timeout=10)
+    assert not alive, f"left behind: {[p.cmdline() for p in alive if p.is_running()]}"
+
+
 # --- what a user sees: progress, errors, tables, JSON, the query sandbox --------------------
 
 def newsflow_on_terminal(*args, columns: int = 100, env=None, timeout=300) -> tuple[int, str]:
