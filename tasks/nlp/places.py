@@ -1003,19 +1003,28 @@ def _demonym_as_place(span: Span) -> Span:
     return out
 
 
+def _institution_opener(m: Span, rules: Rules) -> Token | None:
+    """The word opening an organisation's name before a word of a state's institutions ("Russian"
+    in "the Russian Foreign Ministry", "Saudi" in "Saudi military"), or None."""
+    if m.label_ != "ORG" or len(m) < 2:
+        return None
+    first = m[1] if m[0].lower_ == "the" and len(m) > 2 else m[0]
+    if first.i + 1 >= m.end or m.doc[first.i + 1].lower_ not in rules.state_institutions:
+        return None
+    return first
+
+
 def state_demonyms(doc: SpacyDoc, mentions: list[Span], index: PlaceIndex, rules: Rules) -> list[Span]:
     """GPE mentions of the country whose demonym opens the name of one of its state institutions
     ("the Russian government", "Saudi military"): that country, named inside the name."""
     taken = {(m.start, m.end) for m in mentions}
     out = []
     for m in mentions:
-        if m.label_ != "ORG" or len(m) < 2:
+        first = _institution_opener(m, rules)
+        if first is None:
             continue
-        first = m[1] if m[0].lower_ == "the" and len(m) > 2 else m[0]
         r = index.demonyms.get(fold(first.text))
-        if r is None or index.kind[r] != COUNTRY or first.i + 1 >= m.end \
-                or doc[first.i + 1].lower_ not in rules.state_institutions \
-                or (first.i, first.i + 1) in taken:
+        if r is None or index.kind[r] != COUNTRY or (first.i, first.i + 1) in taken:
             continue
         alpha3 = index.country_of(r)
         eid = f"{COUNTRY_ID_PREFIXES[0]}{alpha3}"
@@ -1056,10 +1065,13 @@ class PlaceResolver:
         mentions.sort(key=lambda m: (m.start, -m.end))
         resolve(mentions, self.index, self.rules)
         if self.rules.demonyms_as_places:
-            # A demonym inside a longer name is one of its words ("the Australian Centre for ...").
+            # A demonym inside a longer name is one of its words ("the Australian Centre for ..."),
+            # unless it names the state whose institution that is ("the Georgian Interior Ministry"),
+            # as state_demonyms reads a demonym the model did not tag.
             longer = [(m.start, m.end) for m in mentions if len(m) > 1]
-            mentions = [_demonym_as_place(m) if m.label_ == "NORP" and not any(
-                a <= m.start and m.end <= b and (a, b) != (m.start, m.end) for a, b in longer) else m for m in mentions]
+            openers = {t.i for m in (m for m in mentions if m.label_ == "ORG") if (t := _institution_opener(m, self.rules)) is not None}
+            mentions = [_demonym_as_place(m) if m.label_ == "NORP" and (m.start in openers and len(m) == 1 or not any(
+                a <= m.start and m.end <= b and (a, b) != (m.start, m.end) for a, b in longer)) else m for m in mentions]
         doc.spans[MENTIONS] = [_recanonicalised(m) for m in mentions]
         return doc
 
