@@ -184,6 +184,19 @@ def test_a_town_opening_a_local_body_is_that_town(nlp, text, name, admin1):
     assert any(m.label_ == "ORG" and m.text.startswith(name) and len(m) > len(towns[0]) for m in doc.spans["mentions"])
 
 
+@pytest.mark.parametrize("text, name", [
+    ("They posted warning signs and contacted Hall County Environmental Health and the state.", "Hall County"),
+    ("The arrest was made after Anderson County Crimestoppers had received a tip.", "Anderson County"),
+], ids=["inside-an-organisation", "inside-a-name-read-as-a-person"])
+def test_a_name_that_says_it_is_a_county_is_one_inside_a_longer_name(nlp, text, name):
+    doc = nlp(text)
+    counties = [m for m in doc.spans["mentions"] if m.text == name and m.label_ == "GPE"]
+    assert counties and counties[0]._.place is not None, [(m.text, m.label_) for m in doc.spans["mentions"]]
+    assert (counties[0]._.place.country_code, counties[0]._.place.feature_class) == ("USA", "second-level division")
+    # The longer name stays what the model made it.
+    assert any(m.text.startswith(name) and len(m) > len(counties[0]) for m in doc.spans["mentions"])
+
+
 def test_a_town_the_model_took_for_an_organisation_is_the_town_the_document_names(nlp):
     # "Torrington firefighters": the model reads an organisation; the document names the town.
     doc = nlp("Torrington firefighters were called to the fire. The house is on Main Street in Torrington, "

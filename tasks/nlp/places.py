@@ -351,6 +351,12 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
     strong = any(index.kind[r] in (COUNTRY, ADMIN1, CONTINENT) and index.pop[r] >= rules.min_population["division"]
                  for r in records)
     top_pop = max(index.pop[r] for r in records)
+    if len(span) > 1 and _division_word(span[-1].lower_, rules) == "county" \
+            and any(index.kind[r] == ADMIN2 for r in records):
+        # A name that says it is a county is one wherever it stands, inside another name too
+        # ("Hall County Environmental Health", "Anderson County Crimestoppers"): no surname nor
+        # common word is followed by "County".
+        return True
     # A place opening a local institution's name is that place ("Beverly Hills Police Department",
     # "Groton Town Council", "Anderson County Sheriff"), whatever the model took the name for.
     institution = (span.end in persons or span.end in embedded) and \
