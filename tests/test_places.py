@@ -197,6 +197,17 @@ def test_a_name_that_says_it_is_a_county_is_one_inside_a_longer_name(nlp, text, 
     assert any(m.text.startswith(name) and len(m) > len(counties[0]) for m in doc.spans["mentions"])
 
 
+@pytest.mark.parametrize("text, name, admin1", [
+    ("Rep. Charles Rangel, D-N.Y., chairman of the committee, spoke.", "N.Y.", "NY"),
+    ("Ask agencies such as the N.J. Division of Alcoholic Beverage Control first.", "N.J.", "NJ"),
+], ids=["party-and-state", "inside-an-organisation"])
+def test_a_dotted_state_abbreviation_is_the_state(nlp, text, name, admin1):
+    doc = nlp(text)
+    states = [m for m in doc.spans["mentions"] if m.text == name and m.label_ == "GPE"]
+    assert states and states[0]._.place is not None, [(m.text, m.label_) for m in doc.spans["mentions"]]
+    assert (states[0]._.place.country_code, states[0]._.place.admin1_code) == ("USA", admin1)
+
+
 def test_a_town_the_model_took_for_an_organisation_is_the_town_the_document_names(nlp):
     # "Torrington firefighters": the model reads an organisation; the document names the town.
     doc = nlp("Torrington firefighters were called to the fire. The house is on Main Street in Torrington, "

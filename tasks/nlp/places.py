@@ -308,6 +308,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
             if records and (span.start, span.end) in doubted_spans:
                 doubted.append((span, records))
             i += 1
+    new += _dotted_states(doc, index, rules, words, covered | blocked | set(persons) | {
+        k for m in new for k in range(m.start, m.end)})
     # One sense per document: a town's name the model took for a person or an organisation, where
     # the document also has it as a place, is that place when it modifies a noun as places do
     # ("the Gainesville sewer system", "Torrington firefighters") or follows a place preposition.
@@ -331,6 +333,24 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
             mention._.canonical = Canonical(f"geonames:{p.geonames_id}", p.name, "GPE", p.country_code, None)
             new.append(mention)
     return new
+
+
+def _dotted_states(doc: SpacyDoc, index: PlaceIndex, rules: Rules, words: list[str], taken: set[int]) -> list[Span]:
+    """A US state's abbreviation with a dot inside it ("N.J.", "S.C.", "W.Va.") is that state wherever
+    it stands, inside an organisation's name too ("the N.J. Division of ...", "D-N.Y."): no word of
+    English is spelt so. Not inside a person's name, nor where another mention has the word."""
+    out = []
+    for i, w in enumerate(words):
+        if "." not in w[:-1] or i in taken:
+            continue
+        r = _state(w, index, rules)
+        if r is None:
+            continue
+        p = index.place(r)
+        mention = Span(doc, i, i + 1, label="GPE", kb_id=f"geonames:{p.geonames_id}")
+        mention._.canonical = Canonical(f"geonames:{p.geonames_id}", p.name, "GPE", p.country_code, None)
+        out.append(mention)
+    return out
 
 
 def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx: "_Context",
