@@ -12,14 +12,17 @@ The `newsflow_places` component runs after `newsflow_entities` and before `newsf
    ("Carthage Police"; a small town only when the document's other places lie around it:
    "Allendale Woman's Club" in a story of Bergen County), and a lone name the model read as a place
    that the entity linker made a person's. A speaker ("Taylor said", "according to Taylor") is no place.
-   Names listed before a plural division word are divisions ("Cooke, Grayson and Love counties"). A
+   Names listed before a plural division word are divisions ("Cooke, Grayson and Love counties"); a
+   name that says it is a county is one inside any longer name ("Hall County Environmental Health"),
+   and a US state's dotted abbreviation is the state outside a person's name ("the N.J. Division of
+   ...", "D-N.Y."). A
    town's name the model took for a person or an organisation is the town where the document also
    names it as a place and it modifies a noun ("Torrington firefighters"); a country's bare name
    the model read as an organisation (a national team) stays what the entity linker made it.
    Each new mention joins `doc.spans["mentions"]` with a Canonical (`geonames:<id>`).
    With `demonyms_as_places`, a demonym resolved to a country, a continent or a large division
-   ("Iraqi", "European", "Iowans", and "Russian" opening "the Russian government") is a mention of
-   it, as the geoparsing corpora count toponyms.
+   ("Iraqi", "European", "Iowans", and "Russian" opening "the Russian government", tagged or not) is
+   a mention of it, as the geoparsing corpora count toponyms.
 2. Resolution. Every place mention (GPE, LOC, FAC, and NORP mentions of a country: "Iraqi") gets
    `span._.place`, a `Place` (GeoNames id, point, feature class, ISO alpha-3 country, admin1) or
    None. Candidates come from the mention's name (and its canonical country when the gazetteer
