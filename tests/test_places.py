@@ -99,12 +99,23 @@ def test_a_demonym_is_a_mention_of_its_country(nlp):
         assert by_text[name]._.place.country_code == country
 
 
-def test_a_demonym_opening_a_state_institution_names_its_country(nlp):
-    doc = nlp("Britain says the Russian government was involved in the attack.")
-    russian = [m for m in doc.spans["mentions"] if m.text == "Russian"]
-    assert [m.label_ for m in russian] == ["GPE"] and russian[0]._.place.country_code == "RUS"
+@pytest.mark.parametrize("text, demonym, institution, country", [
+    ("Britain says the Russian government was involved in the attack.", "Russian", "Russian government", "RUS"),
+    # The model tags the demonym itself (NORP) inside the organisation's name.
+    ("A Georgian Foreign Ministry statement yesterday said the separatists were to blame.", "Georgian",
+     "Georgian Foreign Ministry", "GEO"),
+], ids=["untagged-demonym", "tagged-demonym"])
+def test_a_demonym_opening_a_state_institution_names_its_country(nlp, text, demonym, institution, country):
+    doc = nlp(text)
+    found = [m for m in doc.spans["mentions"] if m.text == demonym]
+    assert [m.label_ for m in found] == ["GPE"] and found[0]._.place.country_code == country
     # The institution itself stays an organisation.
-    assert "ORG" in {m.label_ for m in doc.spans["mentions"] if m.text == "Russian government"}
+    assert "ORG" in {m.label_ for m in doc.spans["mentions"] if m.text == institution}
+
+
+def test_a_demonym_inside_another_name_is_one_of_its_words(nlp):
+    doc = nlp("The Australian Centre for Contemporary Art opened a show.")
+    assert {m.label_ for m in doc.spans["mentions"] if m.text == "Australian"} <= {"NORP"}
 
 
 def test_local_news_places_a_town_among_its_neighbours(nlp):
@@ -171,6 +182,30 @@ def test_a_town_opening_a_local_body_is_that_town(nlp, text, name, admin1):
     assert (towns[0]._.place.country_code, towns[0]._.place.admin1_code) == ("USA", admin1)
     # The organisation stays one.
     assert any(m.label_ == "ORG" and m.text.startswith(name) and len(m) > len(towns[0]) for m in doc.spans["mentions"])
+
+
+@pytest.mark.parametrize("text, name", [
+    ("They posted warning signs and contacted Hall County Environmental Health and the state.", "Hall County"),
+    ("The arrest was made after Anderson County Crimestoppers had received a tip.", "Anderson County"),
+], ids=["inside-an-organisation", "inside-a-name-read-as-a-person"])
+def test_a_name_that_says_it_is_a_county_is_one_inside_a_longer_name(nlp, text, name):
+    doc = nlp(text)
+    counties = [m for m in doc.spans["mentions"] if m.text == name and m.label_ == "GPE"]
+    assert counties and counties[0]._.place is not None, [(m.text, m.label_) for m in doc.spans["mentions"]]
+    assert (counties[0]._.place.country_code, counties[0]._.place.feature_class) == ("USA", "second-level division")
+    # The longer name stays what the model made it.
+    assert any(m.text.startswith(name) and len(m) > len(counties[0]) for m in doc.spans["mentions"])
+
+
+@pytest.mark.parametrize("text, name, admin1", [
+    ("Rep. Charles Rangel, D-N.Y., chairman of the committee, spoke.", "N.Y.", "NY"),
+    ("Ask agencies such as the N.J. Division of Alcoholic Beverage Control first.", "N.J.", "NJ"),
+], ids=["party-and-state", "inside-an-organisation"])
+def test_a_dotted_state_abbreviation_is_the_state(nlp, text, name, admin1):
+    doc = nlp(text)
+    states = [m for m in doc.spans["mentions"] if m.text == name and m.label_ == "GPE"]
+    assert states and states[0]._.place is not None, [(m.text, m.label_) for m in doc.spans["mentions"]]
+    assert (states[0]._.place.country_code, states[0]._.place.admin1_code) == ("USA", admin1)
 
 
 def test_a_town_the_model_took_for_an_organisation_is_the_town_the_document_names(nlp):

@@ -12,14 +12,17 @@ The `newsflow_places` component runs after `newsflow_entities` and before `newsf
    ("Carthage Police"; a small town only when the document's other places lie around it:
    "Allendale Woman's Club" in a story of Bergen County), and a lone name the model read as a place
    that the entity linker made a person's. A speaker ("Taylor said", "according to Taylor") is no place.
-   Names listed before a plural division word are divisions ("Cooke, Grayson and Love counties"). A
+   Names listed before a plural division word are divisions ("Cooke, Grayson and Love counties"); a
+   name that says it is a county is one inside any longer name ("Hall County Environmental Health"),
+   and a US state's dotted abbreviation is the state outside a person's name ("the N.J. Division of
+   ...", "D-N.Y."). A
    town's name the model took for a person or an organisation is the town where the document also
    names it as a place and it modifies a noun ("Torrington firefighters"); a country's bare name
    the model read as an organisation (a national team) stays what the entity linker made it.
    Each new mention joins `doc.spans["mentions"]` with a Canonical (`geonames:<id>`).
    With `demonyms_as_places`, a demonym resolved to a country, a continent or a large division
-   ("Iraqi", "European", "Iowans", and "Russian" opening "the Russian government") is a mention of
-   it, as the geoparsing corpora count toponyms.
+   ("Iraqi", "European", "Iowans", and "Russian" opening "the Russian government", tagged or not) is
+   a mention of it, as the geoparsing corpora count toponyms.
 2. Resolution. Every place mention (GPE, LOC, FAC, and NORP mentions of a country: "Iraqi") gets
    `span._.place`, a `Place` (GeoNames id, point, feature class, ISO alpha-3 country, admin1) or
    None. Candidates come from the mention's name (and its canonical country when the gazetteer
@@ -308,6 +311,8 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
             if records and (span.start, span.end) in doubted_spans:
                 doubted.append((span, records))
             i += 1
+    new += _dotted_states(doc, index, rules, words, covered | blocked | set(persons) | {
+        k for m in new for k in range(m.start, m.end)})
     # One sense per document: a town's name the model took for a person or an organisation, where
     # the document also has it as a place, is that place when it modifies a noun as places do
     # ("the Gainesville sewer system", "Torrington firefighters") or follows a place preposition.
@@ -333,6 +338,24 @@ def recognise(doc: SpacyDoc, index: PlaceIndex, rules: Rules, ctx: "_Context", c
     return new
 
 
+def _dotted_states(doc: SpacyDoc, index: PlaceIndex, rules: Rules, words: list[str], taken: set[int]) -> list[Span]:
+    """A US state's abbreviation with a dot inside it ("N.J.", "S.C.", "W.Va.") is that state wherever
+    it stands, inside an organisation's name too ("the N.J. Division of ...", "D-N.Y."): no word of
+    English is spelt so. Not inside a person's name, nor where another mention has the word."""
+    out = []
+    for i, w in enumerate(words):
+        if "." not in w[:-1] or i in taken:
+            continue
+        r = _state(w, index, rules)
+        if r is None:
+            continue
+        p = index.place(r)
+        mention = Span(doc, i, i + 1, label="GPE", kb_id=f"geonames:{p.geonames_id}")
+        mention._.canonical = Canonical(f"geonames:{p.geonames_id}", p.name, "GPE", p.country_code, None)
+        out.append(mention)
+    return out
+
+
 def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx: "_Context",
             lower_words: set[str], common: frozenset[str], embedded: set[int], persons: dict[int, Span],
             surnames: set[str], words: list[str]) -> bool:
@@ -351,6 +374,12 @@ def _accept(span: Span, records: list[int], index: PlaceIndex, rules: Rules, ctx
     strong = any(index.kind[r] in (COUNTRY, ADMIN1, CONTINENT) and index.pop[r] >= rules.min_population["division"]
                  for r in records)
     top_pop = max(index.pop[r] for r in records)
+    if len(span) > 1 and _division_word(span[-1].lower_, rules) == "county" \
+            and any(index.kind[r] == ADMIN2 for r in records):
+        # A name that says it is a county is one wherever it stands, inside another name too
+        # ("Hall County Environmental Health", "Anderson County Crimestoppers"): no surname nor
+        # common word is followed by "County".
+        return True
     # A place opening a local institution's name is that place ("Beverly Hills Police Department",
     # "Groton Town Council", "Anderson County Sheriff"), whatever the model took the name for.
     institution = (span.end in persons or span.end in embedded) and \
@@ -1003,19 +1032,28 @@ def _demonym_as_place(span: Span) -> Span:
     return out
 
 
+def _institution_opener(m: Span, rules: Rules) -> Token | None:
+    """The word opening an organisation's name before a word of a state's institutions ("Russian"
+    in "the Russian Foreign Ministry", "Saudi" in "Saudi military"), or None."""
+    if m.label_ != "ORG" or len(m) < 2:
+        return None
+    first = m[1] if m[0].lower_ == "the" and len(m) > 2 else m[0]
+    if first.i + 1 >= m.end or m.doc[first.i + 1].lower_ not in rules.state_institutions:
+        return None
+    return first
+
+
 def state_demonyms(doc: SpacyDoc, mentions: list[Span], index: PlaceIndex, rules: Rules) -> list[Span]:
     """GPE mentions of the country whose demonym opens the name of one of its state institutions
     ("the Russian government", "Saudi military"): that country, named inside the name."""
     taken = {(m.start, m.end) for m in mentions}
     out = []
     for m in mentions:
-        if m.label_ != "ORG" or len(m) < 2:
+        first = _institution_opener(m, rules)
+        if first is None:
             continue
-        first = m[1] if m[0].lower_ == "the" and len(m) > 2 else m[0]
         r = index.demonyms.get(fold(first.text))
-        if r is None or index.kind[r] != COUNTRY or first.i + 1 >= m.end \
-                or doc[first.i + 1].lower_ not in rules.state_institutions \
-                or (first.i, first.i + 1) in taken:
+        if r is None or index.kind[r] != COUNTRY or (first.i, first.i + 1) in taken:
             continue
         alpha3 = index.country_of(r)
         eid = f"{COUNTRY_ID_PREFIXES[0]}{alpha3}"
@@ -1056,10 +1094,13 @@ class PlaceResolver:
         mentions.sort(key=lambda m: (m.start, -m.end))
         resolve(mentions, self.index, self.rules)
         if self.rules.demonyms_as_places:
-            # A demonym inside a longer name is one of its words ("the Australian Centre for ...").
+            # A demonym inside a longer name is one of its words ("the Australian Centre for ..."),
+            # unless it names the state whose institution that is ("the Georgian Interior Ministry"),
+            # as state_demonyms reads a demonym the model did not tag.
             longer = [(m.start, m.end) for m in mentions if len(m) > 1]
-            mentions = [_demonym_as_place(m) if m.label_ == "NORP" and not any(
-                a <= m.start and m.end <= b and (a, b) != (m.start, m.end) for a, b in longer) else m for m in mentions]
+            openers = {t.i for m in (m for m in mentions if m.label_ == "ORG") if (t := _institution_opener(m, self.rules)) is not None}
+            mentions = [_demonym_as_place(m) if m.label_ == "NORP" and (m.start in openers and len(m) == 1 or not any(
+                a <= m.start and m.end <= b and (a, b) != (m.start, m.end) for a, b in longer)) else m for m in mentions]
         doc.spans[MENTIONS] = [_recanonicalised(m) for m in mentions]
         return doc
 
