@@ -9,7 +9,9 @@ its event's participant unattributed. The resolution is the simplest one known t
 the same document of a compatible kind, from spaCy's morphology: singular masculine or feminine
 ("he", "her", "himself") a PERSON; plural or neuter ("they", "them", "its") an organisation, a
 country or a group (GROUP_LABELS). Names carry no gender here, so "she" may take the nearest man's
-name; no pronoun looks past MAX_SENTENCES_BACK sentences. When no compatible mention precedes, the
+name; no pronoun looks past MAX_SENTENCES_BACK sentences. With no PERSON in reach, a person pronoun
+takes a one-word ORG or GPE name that no gazetteer knows (`_Index.may_be_person`): news gives a
+person's surname alone after the first mention, and the small model often calls it an organisation. When no compatible mention precedes, the
 first one after the pronoun in its sentence is taken ("His critics say Trump lost"), unless the
 pronoun governs it ("He said Trump lost" is about someone else: binding theory's Principle C).
 First and second person ("I", "we", "you") are never resolved: in a quote or a comment they are the
