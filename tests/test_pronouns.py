@@ -98,3 +98,19 @@ def test_a_reflexive_is_bound_in_its_clause(nlp, text, reflexive, bound_to):
     doc = nlp(text)
     found = antecedent(next(t for t in doc if t.text == reflexive), doc.spans[MENTIONS])
     assert (found.text if found is not None else None) == bound_to
+
+
+@pytest.mark.parametrize("text,pronoun,refers_to", [
+    ("Jarrar enraged people when she posted a phone number online.", "she", "Jarrar"),
+    ("Conway met reporters on Monday, and she was praised by the crowd.", "she", "Conway"),
+    ("The ambassador from Canada saw her off at the airport.", "her", None),
+    ("Officials in Ottawa criticised her on Monday.", "her", None),
+], ids=["surname-read-as-an-organisation", "surname-then-passive", "known-country", "known-city"])
+def test_she_may_take_a_lone_surname_the_model_misread_but_never_a_known_place(nlp, text, pronoun, refers_to):
+    """News gives a person's surname alone after the first mention, and the small model often
+    labels it ORG: "she" then still refers to that name, as long as no gazetteer knows it as a
+    place or an organisation."""
+    doc = nlp(text)
+    assert all(m.label_ != "PERSON" for m in doc.spans[MENTIONS])  # the case this covers
+    found = antecedent(next(t for t in doc if t.text == pronoun), doc.spans[MENTIONS])
+    assert (found.text if found is not None else None) == refers_to

@@ -173,3 +173,18 @@ def test_reasons_given_in_subordinate_clauses_make_a_comment_more_constructive()
                   "Parents pay. Ottawa spends. Nothing changes. Same old story every single year. Vote them all out now.",
     }).doc_values
     assert values["argued"]["constructiveness"] > values["listed"]["constructiveness"]
+
+
+def test_a_judgement_carried_by_a_pronoun_is_the_judgement_of_the_person_it_names(nlp):
+    """'Angela Merkel met ..., and critics condemned her': the sentence is negative toward
+    Merkel, though her name stands in a neutral clause; the place in it stays neutral."""
+    from tasks.nlp.entities import MENTIONS
+    from tasks.nlp.tone import PRONOUNS, load_target_model, mention_sentiment
+
+    doc = nlp("Angela Merkel met Emmanuel Macron in Berlin, and critics condemned her for it.")
+    merkel = next(m for m in doc.spans[MENTIONS] if m.text == "Angela Merkel")
+    berlin = next(m for m in doc.spans[MENTIONS] if m.text == "Berlin")
+    her = next(p for p in doc.spans[PRONOUNS] if p.text == "her")
+    assert mention_sentiment(load_target_model(), merkel)[0] != "negative"  # the name alone: no judgement
+    assert merkel._.sentiment == her._.sentiment == "negative"
+    assert berlin._.sentiment == "neutral"

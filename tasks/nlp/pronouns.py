@@ -9,7 +9,9 @@ its event's participant unattributed. The resolution is the simplest one known t
 the same document of a compatible kind, from spaCy's morphology: singular masculine or feminine
 ("he", "her", "himself") a PERSON; plural or neuter ("they", "them", "its") an organisation, a
 country or a group (GROUP_LABELS). Names carry no gender here, so "she" may take the nearest man's
-name; no pronoun looks past MAX_SENTENCES_BACK sentences. When no compatible mention precedes, the
+name; no pronoun looks past MAX_SENTENCES_BACK sentences. With no PERSON in reach, a person pronoun
+takes a one-word ORG or GPE name that no gazetteer knows (`_Index.may_be_person`): news gives a
+person's surname alone after the first mention, and the small model often calls it an organisation. When no compatible mention precedes, the
 first one after the pronoun in its sentence is taken ("His critics say Trump lost"), unless the
 pronoun governs it ("He said Trump lost" is about someone else: binding theory's Principle C).
 First and second person ("I", "we", "you") are never resolved: in a quote or a comment they are the
@@ -36,6 +38,10 @@ GROUP_LABELS = frozenset({"ORG", "GPE", "NORP"})
 """What "they" and "it" can refer to: organizations, countries, groups."""
 
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+
+_MISREAD_NAME_LABELS = frozenset({"ORG", "GPE"})
+"""Labels a surname standing alone is often given by spaCy's small model ("Lynch", "Conway" ORG;
+"Bergdahl" GPE): a person pronoun may take such a one-word name when no PERSON is in reach."""
 
 MAX_SENTENCES_BACK = 2
 """The antecedent is in the pronoun's sentence or one of the two before it."""
@@ -77,6 +83,7 @@ class _Index:
         self.sentence = [bisect_right(self.starts, s.start) for s in self.ordered]
         self.n_tokens = len(doc)
         self._subject: dict[int, bool] = {}
+        self._misread: dict[int, bool] = {}
 
     def sentence_of(self, i: int) -> int:
         return bisect_right(self.starts, i)
@@ -84,6 +91,27 @@ class _Index:
     def sentence_end(self, i: int) -> int:
         k = self.sentence_of(i)
         return self.starts[k] if k < len(self.starts) else self.n_tokens
+
+    def may_be_person(self, k: int) -> bool:
+        """Whether mention k, though not labelled PERSON, may be a person's surname: one capitalised
+        word that no gazetteer knows (no place, no country, no sector). News names a person in full
+        once and by the surname alone after, which the small model often calls an organisation;
+        a place or an organisation it knows carries a place, a country or a sector."""
+        if k not in self._misread:
+            span = self.ordered[k]
+            canonical = span._.get("canonical") if span.has_extension("canonical") else None
+            place = span._.get("place") if span.has_extension("place") else None
+            self._misread[k] = (span.label_ in _MISREAD_NAME_LABELS and len(span) == 1 and span[0].is_title
+                                and place is None and canonical is not None
+                                and canonical.country_code is None and canonical.sector is None)
+        return self._misread[k]
+
+    def accepts(self, k: int, labels: frozenset[str], fallback: bool) -> bool:
+        """Whether mention k can be the antecedent: of a label in `labels`, or, in the `fallback`
+        pass of a person pronoun, a name that may be a misread surname (may_be_person)."""
+        if fallback:
+            return labels == PERSON_LABELS and self.may_be_person(k)
+        return self.ordered[k].label_ in labels
 
     def is_subject(self, k: int) -> bool:
         if k not in self._subject:
@@ -109,7 +137,7 @@ def _c_commands(pronoun: Token, span: Span) -> bool:
     return head.left_edge.i <= span.root.i <= head.right_edge.i
 
 
-def _preceding(i: int, index: _Index, labels: frozenset[str]) -> Span | None:
+def _preceding(i: int, index: _Index, labels: frozenset[str], fallback: bool = False) -> Span | None:
     """The nearest mention ending at or before token i that it may refer to, within
     MAX_SENTENCES_BACK sentences; a subject before any other (centering: the subject is what a
     sentence is about, "Hamas fired rockets at Israel. They also attacked ..." is Hamas)."""
@@ -119,14 +147,14 @@ def _preceding(i: int, index: _Index, labels: frozenset[str]) -> Span | None:
         if here - index.sentence[k] > MAX_SENTENCES_BACK:
             break
         span = ordered[k]
-        if span.label_ in labels:
+        if index.accepts(k, labels, fallback):
             if index.is_subject(k):
                 return span
             nearest = nearest or span
     return nearest
 
 
-def _following(pronoun: Token, index: _Index, labels: frozenset[str]) -> Span | None:
+def _following(pronoun: Token, index: _Index, labels: frozenset[str], fallback: bool = False) -> Span | None:
     """The first mention after the pronoun in its sentence that it may refer to (cataphora)."""
     sent_end = index.sentence_end(pronoun.i)
     ordered = index.ordered
@@ -134,7 +162,7 @@ def _following(pronoun: Token, index: _Index, labels: frozenset[str]) -> Span | 
         span = ordered[k]
         if span.end > sent_end:
             return None
-        if span.start > pronoun.i and span.label_ in labels:
+        if span.start > pronoun.i and index.accepts(k, labels, fallback):
             return None if _c_commands(pronoun, span) else span
     return None
 
@@ -174,7 +202,8 @@ def _resolve(token: Token, index: _Index, labels: frozenset[str]) -> Span | None
         return None
     if token.morph.get("Reflex") == ["Yes"]:
         return _bound(token, index, labels)
-    return _preceding(token.i, index, labels) or _following(token, index, labels)
+    return (_preceding(token.i, index, labels) or _following(token, index, labels)
+            or _preceding(token.i, index, labels, True) or _following(token, index, labels, True))
 
 
 def antecedent(token: Token, mentions) -> Span | None:

@@ -11,7 +11,9 @@ how toxic and how constructive they are.
   valences of those), trained on NewsMTSC's training split (target-dependent sentiment in news) by
   benchmarks/train_tone.py; weights in data/tone/target_weights.json. The same for every "he" or
   "she" that refers to a PERSON mention (tasks/nlp/pronouns.py), in `doc.spans["pronoun_mentions"]`
-  with `span._.antecedent`: news says much of what it says of a person through the pronoun.
+  with `span._.antecedent`: news says much of what it says of a person through the pronoun. The
+  mentions of one entity in one sentence (a name and its pronouns) share the mean of their class
+  probabilities: NewsMTSC's annotators judged what a sentence says of a person, not of each word.
 - Comment toxicity: `alt-profanity-check`'s linear model (trained on labelled toxic and offensive
   comments and tweets) on the comment's most offensive word, names aside. Constructiveness: a
   two-weight logistic calibration (length, subordinate clauses) fitted on the `fit` part of the
@@ -352,14 +354,35 @@ def load_target_model(path: Path = TARGET_WEIGHTS) -> TargetModel:
         raise DataFileError(str(path), None, f"target sentiment weights unreadable: {exc!r}") from exc
 
 
+def sentiment_of(p: tuple[float, float, float]) -> tuple[str, float]:
+    """(label, score in -1..1: P(positive) - P(negative)) from the class probabilities."""
+    return SENTIMENTS[max(range(len(p)), key=p.__getitem__)], p[2] - p[0]
+
+
 def mention_sentiment(model: TargetModel, span: Span, compound: float | None = None, sent: Span | None = None,
                       words: DocWords | None = None) -> tuple[str, float]:
-    """(label, score in -1..1: P(positive) - P(negative)) of the sentence toward the mention;
-    `compound` is the sentence's VADER score, `sent` the sentence and `words` the Doc's DocWords,
-    when already known."""
-    p = model.proba(target_features(sent or span.sent, span.start, span.end, compound, words))
-    label = SENTIMENTS[max(range(len(p)), key=p.__getitem__)]
-    return label, p[2] - p[0]
+    """(label, score) of the sentence toward the mention alone; `compound` is the sentence's VADER
+    score, `sent` the sentence and `words` the Doc's DocWords, when already known."""
+    return sentiment_of(model.proba(target_features(sent or span.sent, span.start, span.end, compound, words)))
+
+
+def pooled_by_entity(probas: list[tuple[float, float, float]], entity_of: list) -> list[tuple[float, float, float]]:
+    """The class probabilities of each mention, averaged over the mentions of the same entity in the
+    same sentence (`entity_of`: a key per mention, None for one to leave alone). A sentence judges
+    a person, not each word naming them: in "Clinton blamed the DNC for her defeat, in which she
+    pointed at 18 guilty parties" the judgement is carried by "she", and the name shares it."""
+    groups: dict = {}
+    for i, key in enumerate(entity_of):
+        if key is not None:
+            groups.setdefault(key, []).append(i)
+    out = list(probas)
+    for members in groups.values():
+        if len(members) > 1:
+            n = len(members)
+            mean = tuple(sum(probas[i][c] for i in members) / n for c in range(3))
+            for i in members:
+                out[i] = mean
+    return out
 
 
 # --- comments: toxicity and constructiveness ----------------------------------------------------
@@ -517,13 +540,17 @@ class ToneScorer:
         mentions = doc.spans[MENTIONS] if MENTIONS in doc.spans else []
         pronouns = pronoun_mentions(doc, mentions)
         starts = [b[0] for b in bounds]
-        for span in (*mentions, *pronouns):
+        spans = (*mentions, *pronouns)
+        probas, entity_of = [], []
+        for span in spans:
             # The sentence as Span.sent gives it (a span across a boundary takes both sentences),
             # from the bounds doc_tone walked: Span.sent walks the tokens again for every mention.
             first, last = bounds[bisect_right(starts, span.start) - 1], bounds[bisect_right(starts, span.end - 1) - 1]
             sent = doc[first[0]:last[1]]
-            span._.sentiment, span._.sentiment_score = mention_sentiment(
-                self.model, span, compounds.get(sent.start), sent, words)
+            probas.append(self.model.proba(target_features(sent, span.start, span.end, compounds.get(sent.start), words)))
+            entity_of.append((sent.start, span.kb_id_) if span.kb_id_ else None)
+        for span, p in zip(spans, pooled_by_entity(probas, entity_of)):
+            span._.sentiment, span._.sentiment_score = sentiment_of(p)
         doc.spans[PRONOUNS] = pronouns
         return doc
 
