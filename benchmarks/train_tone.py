@@ -128,7 +128,7 @@ def train_comments(gold: Path, model: str, out: Path) -> None:
 
     rows = in_part(read_jsonl(gold / "tone" / "comments.jsonl"), "page", "fit")
     nlp = build_pipeline(model)
-    feats = [comment_features(doc.text, [s.text for s in doc.sents], doc._.tone)
+    feats = [comment_features(doc.text, doc._.tone)
              for doc in nlp.pipe((r["text"] for r in rows), batch_size=64)]
     constructive = np.array([r["constructive"] for r in rows], dtype=int)
     names = ["log_words", "subordinate"]

@@ -114,3 +114,17 @@ def test_she_may_take_a_lone_surname_the_model_misread_but_never_a_known_place(n
     assert all(m.label_ != "PERSON" for m in doc.spans[MENTIONS])  # the case this covers
     found = antecedent(next(t for t in doc if t.text == pronoun), doc.spans[MENTIONS])
     assert (found.text if found is not None else None) == refers_to
+
+
+def test_she_referring_to_a_surname_read_as_a_place_is_a_person_row_and_no_place():
+    """The entity's columns come from the misread name, but "she" itself is a person: a row
+    labelled GPE would be counted among the document's places."""
+    from tasks.ingest.documents import Doc
+    from tasks.nlp.analyse import analyse_in_process
+
+    text = "Jarrar enraged people when she posted a phone number online."
+    mentions = analyse_in_process([Doc("s", "article", "art", text, None)], DEFAULT_MODEL).mentions
+    she = next(m for m in mentions if m["text"] == "she")
+    jarrar = next(m for m in mentions if m["text"] == "Jarrar")
+    assert she["mention_form"] == "pronoun" and she["entity_id"] == jarrar["entity_id"]
+    assert jarrar["label"] != "PERSON" and she["label"] == "PERSON" and she["geonames_id"] is None

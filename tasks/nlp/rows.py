@@ -30,7 +30,9 @@ def mention_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: 
     starts = sentence_starts(doc)
     rows, seen = [], set()
     # A pronoun that refers to a mention (tasks/nlp/pronouns.py, scored by tone) is a mention of
-    # its entity: the entity's columns are the antecedent's; text, offsets and sentiment its own.
+    # its entity: the entity's columns are the antecedent's; text, offsets and sentiment its own,
+    # and its label PERSON (only he/she/him/her are kept, and one may refer to a surname the model
+    # labelled ORG or GPE: "she" is never a place).
     named = [(span, span, "name") for span in doc.spans.get(MENTIONS, [])]
     pronouns = [(span, span._.antecedent, "pronoun") for span in doc.spans.get(PRONOUNS, [])
                 if span._.antecedent is not None]
@@ -44,7 +46,8 @@ def mention_rows(doc: SpacyDoc, meta: DocMeta, offset: int = 0, first_sentence: 
             "mention_id": stable_id("men", meta.doc_id, start, end),
             "doc_id": meta.doc_id, "doc_kind": meta.doc_kind, "article_id": meta.article_id,
             "sentence_index": first_sentence + sentence_index(starts, span.start_char),
-            "start_char": start, "end_char": end, "text": span.text, "label": entity.label_,
+            "start_char": start, "end_char": end, "text": span.text,
+            "label": "PERSON" if form == "pronoun" else entity.label_,
             "entity_id": entity.kb_id_, "canonical_name": c.canonical_name, "entity_type": c.entity_type,
             "country_code": c.country_code, "sector": c.sector,
             **place_columns(entity),
@@ -110,7 +113,5 @@ def doc_values(pieces: list[SpacyDoc], doc_kind: str = "comment") -> dict:
     tone = combined_tone(tones)
     out = {"tone": tone.tone, "tone_positive": tone.positive, "tone_negative": tone.negative}
     if doc_kind == "comment":
-        texts = [d.text for d in pieces]
-        sentences = [text[s.start_char:s.end_char] for d, text in zip(pieces, texts) for s in d.sents]
-        out.update(comment_scores("".join(texts), sentences, tone))
+        out.update(comment_scores("".join(d.text for d in pieces), tone))
     return out

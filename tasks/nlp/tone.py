@@ -122,6 +122,8 @@ class DocTone:
     """alt-profanity-check's probability of the most offensive word, words of named entities aside
     (a surname or a place is not an insult): one insult makes a comment offensive however long
     the comment is."""
+    sentences: int = 0
+    """Sentences, counted while they are scored (a comment's features need the count only)."""
 
 
 @dataclass(frozen=True)
@@ -175,9 +177,10 @@ def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None, words: Do
     subordination = {strings[label] for label in word_lists()["subordination"]}
     subordinate = sum(d in subordination for d in w.dep)
     offensive = most_offensive_word(doc, w)
-    n_words = pos = neg = 0
+    n_words = pos = neg = n_sentences = 0
     weighted = 0.0
     for sent in doc.sents:
+        n_sentences += 1
         if bounds is not None:
             bounds.append((sent.start, sent.end))
         n = 0
@@ -194,8 +197,8 @@ def doc_tone(doc: SpacyDoc, compounds: dict[int, float] | None = None, words: Do
             weighted += n * compound
             n_words += n
     if not n_words:
-        return DocTone(0.0, 0.0, 0.0, 0, subordinate, offensive)
-    return DocTone(weighted / n_words, pos / n_words, neg / n_words, n_words, subordinate, offensive)
+        return DocTone(0.0, 0.0, 0.0, 0, subordinate, offensive, n_sentences)
+    return DocTone(weighted / n_words, pos / n_words, neg / n_words, n_words, subordinate, offensive, n_sentences)
 
 
 def combined_tone(tones: list[DocTone]) -> DocTone:
@@ -203,10 +206,11 @@ def combined_tone(tones: list[DocTone]) -> DocTone:
     words = sum(t.words for t in tones)
     subordinate = sum(t.subordinate for t in tones)
     offensive = max((t.offensive for t in tones), default=0.0)
+    sentences = sum(t.sentences for t in tones)
     if not words:
-        return DocTone(0.0, 0.0, 0.0, 0, subordinate, offensive)
+        return DocTone(0.0, 0.0, 0.0, 0, subordinate, offensive, sentences)
     return DocTone(sum(t.tone * t.words for t in tones) / words, sum(t.positive * t.words for t in tones) / words,
-                   sum(t.negative * t.words for t in tones) / words, words, subordinate, offensive)
+                   sum(t.negative * t.words for t in tones) / words, words, subordinate, offensive, sentences)
 
 
 # --- sentiment toward a mention -----------------------------------------------------------------
@@ -460,14 +464,14 @@ def most_offensive_word(doc: SpacyDoc, words: DocWords | None = None) -> float:
     return best
 
 
-def comment_features(text: str, sentences: list[str], tone: DocTone) -> dict[str, float]:
-    """What toxicity and constructiveness are computed from: the comment's text, its sentences and
-    its tone (as the component found it, so VADER and the offensive-word look-up run once)."""
+def comment_features(text: str, tone: DocTone) -> dict[str, float]:
+    """What toxicity and constructiveness are computed from: the comment's text and its tone (as
+    the component found it, so VADER, the offensive-word look-up and the sentences run once)."""
     words = _WORD.findall(text)
     return {
         "offensive": tone.offensive,
         "log_words": math.log1p(len(words)),
-        "sentences": math.log1p(len(sentences)),
+        "sentences": math.log1p(tone.sentences),
         "negative_share": tone.negative,
         "compound": tone.tone,
         # Reasons, conditions and concessions come in subordinate clauses ("because ...", "if ...").
@@ -505,10 +509,10 @@ def toxicity(features: dict[str, float]) -> float:
     return features["offensive"]
 
 
-def comment_scores(text: str, sentences: list[str], tone: DocTone, calibration: Calibration | None = None) -> dict:
+def comment_scores(text: str, tone: DocTone, calibration: Calibration | None = None) -> dict:
     """toxicity (0..1), constructiveness (0..1) and constructive (bool) of one comment."""
     cal = calibration or load_calibration()
-    f = comment_features(text, sentences, tone)
+    f = comment_features(text, tone)
     constructiveness = cal.score(cal.constructiveness, f)
     return {"toxicity": toxicity(f), "constructiveness": constructiveness,
             "constructive": constructiveness >= cal.constructiveness.get("threshold", 0.5)}
